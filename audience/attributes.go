@@ -1,0 +1,163 @@
+package audience
+
+import (
+	"math"
+	"strconv"
+	"unsafe"
+)
+
+// Kind is the type of a Value.
+type Kind uint8
+
+// The kinds of Value. The zero Value has KindAny and means "no value".
+const (
+	KindAny Kind = iota
+	KindString
+	KindBool
+	KindInt64
+	KindUint64
+	KindFloat64
+	KindStrings
+)
+
+var kindNames = [...]string{"any", "string", "bool", "int64", "uint64", "float64", "strings"}
+
+// String returns the kind's name, such as "string" or "int64".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// A Value is a typed attribute value. It is a small immutable value type:
+// building one never allocates, and copies share nothing mutable except the
+// backing array of a string list, which callers must not modify while a
+// Value refers to it.
+//
+// The zero Value has KindAny and behaves as an absent value.
+type Value struct {
+	s string         // KindString
+	p unsafe.Pointer // KindStrings: *string, first element; length in n
+	n uint64         // bool (0/1), int64, uint64, float64 bits, list length
+	k Kind
+}
+
+// StringValue returns a Value of kind string.
+func StringValue(v string) Value { return Value{s: v, k: KindString} }
+
+// BoolValue returns a Value of kind bool.
+func BoolValue(v bool) Value {
+	var n uint64
+	if v {
+		n = 1
+	}
+	return Value{n: n, k: KindBool}
+}
+
+// Int64Value returns a Value of kind int64.
+func Int64Value(v int64) Value { return Value{n: uint64(v), k: KindInt64} }
+
+// Uint64Value returns a Value of kind uint64.
+func Uint64Value(v uint64) Value { return Value{n: v, k: KindUint64} }
+
+// Float64Value returns a Value of kind float64.
+func Float64Value(v float64) Value { return Value{n: math.Float64bits(v), k: KindFloat64} }
+
+// StringsValue returns a Value of kind strings that refers to vs without
+// copying it. The caller must not modify vs while the Value is in use.
+func StringsValue(vs []string) Value {
+	return Value{p: unsafe.Pointer(unsafe.SliceData(vs)), n: uint64(len(vs)), k: KindStrings}
+}
+
+// Kind returns v's kind.
+func (v Value) Kind() Kind { return v.k }
+
+// Str returns v's string if v is of kind string, and "" otherwise.
+func (v Value) Str() string {
+	if v.k != KindString {
+		return ""
+	}
+	return v.s
+}
+
+// Bool returns v's bool if v is of kind bool, and false otherwise.
+func (v Value) Bool() bool { return v.k == KindBool && v.n == 1 }
+
+// Int64 returns v's int64 if v is of kind int64, and 0 otherwise.
+func (v Value) Int64() int64 {
+	if v.k != KindInt64 {
+		return 0
+	}
+	return int64(v.n)
+}
+
+// Uint64 returns v's uint64 if v is of kind uint64, and 0 otherwise.
+func (v Value) Uint64() uint64 {
+	if v.k != KindUint64 {
+		return 0
+	}
+	return v.n
+}
+
+// Float64 returns v's float64 if v is of kind float64, and 0 otherwise.
+func (v Value) Float64() float64 {
+	if v.k != KindFloat64 {
+		return 0
+	}
+	return math.Float64frombits(v.n)
+}
+
+// Strings returns v's string list if v is of kind strings, and nil
+// otherwise. The result shares its backing array with the Value.
+func (v Value) Strings() []string {
+	if v.k != KindStrings || v.n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*string)(v.p), int(v.n))
+}
+
+// An Attr is a key and a Value, in the manner of log/slog's Attr.
+type Attr struct {
+	Key   string
+	Value Value
+}
+
+// String returns an Attr for a string value.
+func String(key, value string) Attr { return Attr{key, StringValue(value)} }
+
+// Bool returns an Attr for a bool value.
+func Bool(key string, value bool) Attr { return Attr{key, BoolValue(value)} }
+
+// Int returns an Attr for an int value, stored as int64.
+func Int(key string, value int) Attr { return Attr{key, Int64Value(int64(value))} }
+
+// Int64 returns an Attr for an int64 value.
+func Int64(key string, value int64) Attr { return Attr{key, Int64Value(value)} }
+
+// Uint64 returns an Attr for a uint64 value.
+func Uint64(key string, value uint64) Attr { return Attr{key, Uint64Value(value)} }
+
+// Float64 returns an Attr for a float64 value.
+func Float64(key string, value float64) Attr { return Attr{key, Float64Value(value)} }
+
+// Strings returns an Attr for a string list. The Attr refers to values
+// without copying; the caller must not modify values while it is in use.
+func Strings(key string, values ...string) Attr { return Attr{key, StringsValue(values)} }
+
+// Attributes is the list of attributes of one request. Build it per request
+// as a composite literal; a literal that does not escape lives on the stack,
+// so building and matching it allocates nothing.
+//
+// Keys should be unique; if a key repeats, the first occurrence wins.
+type Attributes []Attr
+
+// Get returns the value of the first attribute named key.
+func (as Attributes) Get(key string) (Value, bool) {
+	for i := range as {
+		if as[i].Key == key {
+			return as[i].Value, true
+		}
+	}
+	return Value{}, false
+}
