@@ -161,3 +161,30 @@ func (as Attributes) Get(key string) (Value, bool) {
 	}
 	return Value{}, false
 }
+
+// String formats v for people: strings as they are, lists as [a b], and the
+// zero Value as "<nil>". It allocates; Match never calls it.
+func (v Value) String() string {
+	switch v.k {
+	case KindString:
+		return v.s
+	case KindBool:
+		return strconv.FormatBool(v.n == 1)
+	case KindInt64:
+		return strconv.FormatInt(int64(v.n), 10)
+	case KindUint64:
+		return strconv.FormatUint(v.n, 10)
+	case KindFloat64:
+		return strconv.FormatFloat(math.Float64frombits(v.n), 'g', -1, 64)
+	case KindStrings:
+		b := []byte{'['}
+		for i, s := range v.Strings() {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, s...)
+		}
+		return string(append(b, ']'))
+	}
+	return "<nil>"
+}
