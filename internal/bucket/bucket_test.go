@@ -1,0 +1,76 @@
+package bucket
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestLogMatchesMath(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 1_000_000 {
+		x := Uniform(r.Uint64())
+		if i%3 == 0 {
+			x = math.Ldexp(x, -r.IntN(1000)) // tiny, but normal, values
+		}
+		got, want := Log(x), math.Log(x)
+		if ulps := math.Abs(got-want) / math.Abs(math.Nextafter(want, 0)-want); got != want && ulps > 1 {
+			t.Fatalf("Log(%v) = %v, math.Log = %v (%v ulps)", x, got, want, ulps)
+		}
+	}
+	// Subnormals: math.Log's amd64 assembly returns -709.09 for 5e-324; the
+	// portable Log is right. (Assign never passes a value below 2^-53.)
+	tests := []struct{ x, want float64 }{
+		{1, 0}, {0.5, -math.Ln2}, {math.SmallestNonzeroFloat64, -744.4400719213812}, {0x1p-1074 * 3, -743.3414596327131},
+	}
+	for _, tc := range tests {
+		if got := Log(tc.x); math.Abs(got-tc.want) > math.Abs(tc.want)*1e-15 {
+			t.Errorf("Log(%v) = %v, want %v", tc.x, got, tc.want)
+		}
+	}
+}
+
+func TestUniformRange(t *testing.T) {
+	for _, h := range []uint64{0, 1, math.MaxUint64, 1 << 63} {
+		if u := Uniform(h); !(u > 0 && u < 1) {
+			t.Errorf("Uniform(%#x) = %v, want inside (0, 1)", h, u)
+		}
+	}
+}
+
+func TestThreshold(t *testing.T) {
+	tests := []struct {
+		percent float64
+		want    uint64
+	}{
+		{-1, 0}, {0, 0}, {100, math.MaxUint64}, {150, math.MaxUint64}, {50, 1 << 63},
+	}
+	for _, tc := range tests {
+		if got := Threshold(tc.percent); got != tc.want {
+			t.Errorf("Threshold(%v) = %#x, want %#x", tc.percent, got, tc.want)
+		}
+	}
+}
+
+func TestPickerEdges(t *testing.T) {
+	var empty Picker
+	if got := empty.Pick(42); got != -1 {
+		t.Errorf("zero Picker: Pick = %d, want -1", got)
+	}
+	p := NewPicker([]Arm{{Seed: 1, Weight: 0}, {Seed: 2, Weight: 5}, {Seed: 3, Weight: 0}})
+	for k := range uint64(1000) {
+		if got := p.Pick(k); got != 1 {
+			t.Fatalf("Pick(%d) = %d, want the only positive arm 1", k, got)
+		}
+	}
+}
+
+func BenchmarkPick2(b *testing.B) {
+	p := NewPicker([]Arm{{Seed: Seed("s", "a"), Weight: 90}, {Seed: Seed("s", "b"), Weight: 10}})
+	b.ReportAllocs()
+	var k uint64
+	for b.Loop() {
+		k++
+		_ = p.Pick(Key("user-123456") ^ k)
+	}
+}
