@@ -1,0 +1,347 @@
+package shadow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	// DefaultMaxInFlight is the bound on concurrent calls when
+	// Config.MaxInFlight is zero.
+	DefaultMaxInFlight = 64
+	// DefaultTimeout is the per-call timeout when Config.Timeout is zero.
+	DefaultTimeout = time.Second
+)
+
+// ErrConfig is wrapped by every error NewPool returns for a bad Config.
+var ErrConfig = errors.New("shadow: invalid config")
+
+// ErrPanic is wrapped by the error of a call that panicked: Call returns a
+// *PanicError, and a Pool counts a run that panicked, or that returned an
+// error matching ErrPanic, in Stats.Panicked.
+var ErrPanic = errors.New("shadow: panic")
+
+// A PanicError carries a panic recovered from a shadow call.
+// It matches ErrPanic under errors.Is.
+type PanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack at the point of recovery.
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("shadow: panic: %v", e.Value) }
+
+// Unwrap returns ErrPanic.
+func (e *PanicError) Unwrap() error { return ErrPanic }
+
+// Config configures a Pool. The zero Config is valid: 64 calls in flight, a
+// one-second timeout, panics counted and otherwise ignored.
+type Config struct {
+	// MaxInFlight bounds the number of calls running at once; it is also
+	// the number of worker goroutines the pool may start. Zero means
+	// DefaultMaxInFlight. Negative is an error.
+	MaxInFlight int
+	// Timeout bounds each call: its context's deadline is Timeout after the
+	// call starts. Zero means DefaultTimeout; there is no way to run
+	// without a deadline (use a large value). Negative is an error.
+	Timeout time.Duration
+	// OnPanic, if not nil, is called on the worker with every panic
+	// recovered from run (not with errors that merely wrap ErrPanic). A
+	// panic inside OnPanic is recovered and ignored. Nil means panics are
+	// only counted.
+	OnPanic func(*PanicError)
+}
+
+// Stats are a Pool's counters. Each is exact; a Stats value is read field
+// by field, so while calls run the fields may be from slightly different
+// instants. Once the pool is quiescent (for example after Close returned
+// nil) these identities hold:
+//
+//	Submitted + Dropped = number of TrySubmit calls
+//	Submitted = Completed + InFlight
+//	Completed >= Errors + TimedOut + Panicked (the three are disjoint)
+type Stats struct {
+	// Submitted counts tasks accepted by TrySubmit.
+	Submitted int64 `json:"submitted"`
+	// Dropped counts tasks refused by TrySubmit: the pool was full or closed.
+	Dropped int64 `json:"dropped"`
+	// Completed counts calls that ended, whatever the outcome.
+	Completed int64 `json:"completed"`
+	// Errors counts calls that returned an error other than a timeout or a
+	// panic (including calls cancelled by Close).
+	Errors int64 `json:"errors"`
+	// TimedOut counts calls that returned after their deadline or returned
+	// an error matching context.DeadlineExceeded.
+	TimedOut int64 `json:"timed_out"`
+	// Panicked counts calls that panicked or returned an error matching
+	// ErrPanic.
+	Panicked int64 `json:"panicked"`
+	// InFlight is the number of calls running now; never above MaxInFlight.
+	InFlight int64 `json:"in_flight"`
+}
+
+// A Pool runs shadow calls in the background, at most MaxInFlight at once,
+// without ever making the submitter wait. It keeps up to MaxInFlight worker
+// goroutines, started on demand and stopped by Close.
+//
+// A Pool is safe for concurrent use. Its zero value is not usable; call
+// NewPool. Every pool must be closed with Close to stop its workers.
+type Pool[T any] struct {
+	run       func(context.Context, T) error
+	max       int32
+	timeout   time.Duration
+	onPanic   func(*PanicError)
+	causeKey  any
+	tasks     chan job[T]   // unbuffered: a send succeeds only into an idle worker
+	quit      chan struct{} // closed by Close
+	allDone   chan struct{} // closed when the last worker has exited after Close
+	closing   atomic.Bool   // Close was called
+	cancelled atomic.Bool   // Close gave up waiting; new calls start cancelled
+
+	mu     sync.Mutex
+	live   atomic.Int32 // workers started and not exited; changed under mu
+	closed bool         // guarded by mu
+	slots  []*slot      // guarded by mu
+
+	submitted, dropped, completed atomic.Int64
+	errs, timedOut, panicked      atomic.Int64
+	inFlight                      atomic.Int64
+}
+
+// job is what travels from TrySubmit to a worker. It is sent by value: the
+// send does not allocate.
+type job[T any] struct {
+	parent context.Context
+	info   Info
+	task   T
+}
+
+// NewPool returns a Pool that calls run for each submitted task. run is
+// called on a pool worker with a context that carries the submitter's values
+// but not its cancellation, has the pool's Timeout as deadline, and is marked
+// as a shadow call (see FromContext). run should honour the context; a run
+// that ignores it keeps its worker busy, and its slot counted in flight,
+// until it returns.
+//
+// NewPool returns an error wrapping ErrConfig if cfg has a negative field or
+// run is nil.
+func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*Pool[T], error) {
+	switch {
+	case run == nil:
+		return nil, fmt.Errorf("%w: nil run func", ErrConfig)
+	case cfg.MaxInFlight < 0:
+		return nil, fmt.Errorf("%w: MaxInFlight %d is negative", ErrConfig, cfg.MaxInFlight)
+	case cfg.MaxInFlight > 1<<20:
+		return nil, fmt.Errorf("%w: MaxInFlight %d is above 1048576", ErrConfig, cfg.MaxInFlight)
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("%w: Timeout %v is negative", ErrConfig, cfg.Timeout)
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	return &Pool[T]{
+		run:      run,
+		max:      int32(cfg.MaxInFlight),
+		timeout:  cfg.Timeout,
+		onPanic:  cfg.OnPanic,
+		causeKey: probeCauseKey(),
+		tasks:    make(chan job[T]),
+		quit:     make(chan struct{}),
+		allDone:  make(chan struct{}),
+	}, nil
+}
+
+// TrySubmit hands task to an idle worker and returns true, or returns false
+// at once, counting a drop, when MaxInFlight calls are already running or
+// the pool is closed. It never blocks and never runs task on the caller's
+// goroutine. Under contention it may drop slightly before the bound is
+// reached (a worker finishing a call is not idle yet); it never exceeds it.
+//
+// The call's context keeps ctx's values (trace spans survive) but not its
+// cancellation or deadline; it is marked with info (see FromContext). A nil
+// ctx means context.Background().
+//
+// task is used on another goroutine after TrySubmit returns: the caller must
+// not mutate anything task shares (slices, maps, pointed-to structs) from
+// then on. TrySubmit does not allocate; the call itself allocates its
+// context (one allocation), plus its Done channel if run asks for it.
+func (p *Pool[T]) TrySubmit(ctx context.Context, info Info, task T) bool {
+	if p.closing.Load() {
+		p.dropped.Add(1)
+		return false
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	j := job[T]{parent: ctx, info: info, task: task}
+	select {
+	case p.tasks <- j:
+		p.submitted.Add(1)
+		return true
+	default:
+	}
+	if p.live.Load() < p.max && p.spawn(j) {
+		p.submitted.Add(1)
+		return true
+	}
+	p.dropped.Add(1)
+	return false
+}
+
+// spawn starts a worker with j as its first task, unless the pool is full
+// or closed.
+func (p *Pool[T]) spawn(j job[T]) bool {
+	p.mu.Lock()
+	if p.closed || p.live.Load() >= p.max {
+		p.mu.Unlock()
+		return false
+	}
+	p.live.Add(1)
+	s := new(slot)
+	p.slots = append(p.slots, s)
+	p.mu.Unlock()
+	go p.work(s, j)
+	return true
+}
+
+// work is a worker's loop: run j, then wait for the next job or Close.
+func (p *Pool[T]) work(s *slot, j job[T]) {
+	defer p.exit(s)
+	for {
+		p.call(s, j)
+		j = job[T]{} // do not keep the last task reachable while idle
+		select {
+		case j = <-p.tasks:
+		case <-p.quit:
+			return
+		}
+	}
+}
+
+// exit unregisters a worker; the last one out after Close closes allDone.
+func (p *Pool[T]) exit(s *slot) {
+	s.stop()
+	p.mu.Lock()
+	if p.live.Add(-1) == 0 && p.closed {
+		close(p.allDone)
+	}
+	p.mu.Unlock()
+}
+
+// call runs one job on slot s and classifies its outcome.
+func (p *Pool[T]) call(s *slot, j job[T]) {
+	p.inFlight.Add(1)
+	start := time.Now()
+	c := &callCtx{
+		parent:   j.parent,
+		info:     j.info,
+		deadline: start.Add(p.timeout),
+		slot:     s,
+		causeKey: p.causeKey,
+	}
+	s.begin(c)
+	if p.cancelled.Load() {
+		c.cancel(context.Canceled)
+	}
+	err, pe := p.protect(c, j.task)
+	late := !time.Now().Before(c.deadline)
+	s.end(c)
+	switch {
+	case pe != nil || (err != nil && errors.Is(err, ErrPanic)):
+		p.panicked.Add(1)
+	case late || (err != nil && errors.Is(err, context.DeadlineExceeded)):
+		p.timedOut.Add(1)
+	case err != nil:
+		p.errs.Add(1)
+	}
+	p.completed.Add(1)
+	p.inFlight.Add(-1)
+	if pe != nil && p.onPanic != nil {
+		p.report(pe)
+	}
+}
+
+// protect calls run, turning a panic into a *PanicError.
+func (p *Pool[T]) protect(ctx context.Context, task T) (err error, pe *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			pe = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return p.run(ctx, task), nil
+}
+
+func (p *Pool[T]) report(pe *PanicError) {
+	defer func() { _ = recover() }()
+	p.onPanic(pe)
+}
+
+// Stats returns the pool's counters. It is safe for concurrent use and
+// does not allocate.
+func (p *Pool[T]) Stats() Stats {
+	return Stats{
+		Submitted: p.submitted.Load(),
+		Dropped:   p.dropped.Load(),
+		Completed: p.completed.Load(),
+		Errors:    p.errs.Load(),
+		TimedOut:  p.timedOut.Load(),
+		Panicked:  p.panicked.Load(),
+		InFlight:  p.inFlight.Load(),
+	}
+}
+
+// MaxInFlight returns the pool's bound on concurrent calls.
+func (p *Pool[T]) MaxInFlight() int { return int(p.max) }
+
+// Timeout returns the pool's per-call timeout.
+func (p *Pool[T]) Timeout() time.Duration { return p.timeout }
+
+// Close stops intake (later TrySubmit calls return false and count as
+// dropped) and waits for in-flight calls to finish. If they do before ctx
+// ends, every worker has exited and Close returns nil. Otherwise Close
+// cancels the contexts of the calls still running (and of any that start
+// after) and returns an error wrapping ctx.Err(); workers exit as soon as
+// their calls return, and a later Close can wait for them again.
+//
+// Close is safe for concurrent use and may be called more than once.
+func (p *Pool[T]) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		p.closing.Store(true)
+		close(p.quit)
+		if p.live.Load() == 0 {
+			close(p.allDone)
+		}
+	}
+	p.mu.Unlock()
+
+	select {
+	case <-p.allDone:
+		return nil
+	default:
+	}
+	select {
+	case <-p.allDone:
+		return nil
+	case <-ctx.Done():
+	}
+	p.cancelled.Store(true)
+	p.mu.Lock()
+	slots := p.slots // workers only append; the slice header is a snapshot
+	p.mu.Unlock()
+	for _, s := range slots {
+		s.interrupt()
+	}
+	return fmt.Errorf("shadow: close: %w", ctx.Err())
+}
