@@ -27,36 +27,36 @@ type Op string
 // exactly the negation of its positive form, so it holds when the key is
 // missing.
 const (
-	OpEquals          Op = "equals"            // attribute equals Value
-	OpNotEquals       Op = "not_equals"        // not equals
-	OpEqualsCI        Op = "equals_ci"         // string equals Value, ignoring case
-	OpNotEqualsCI     Op = "not_equals_ci"     // not equals_ci
-	OpIn              Op = "in"                // attribute equals one of Values
-	OpNotIn           Op = "not_in"            // not in
-	OpInCI            Op = "in_ci"             // string equals one of Values, ignoring case
-	OpNotInCI         Op = "not_in_ci"         // not in_ci
-	OpContains        Op = "contains"          // string contains Value
-	OpNotContains     Op = "not_contains"      // not contains
-	OpContainsCI      Op = "contains_ci"       // string contains Value, ignoring case
-	OpNotContainsCI   Op = "not_contains_ci"   // not contains_ci
-	OpStartsWith      Op = "starts_with"       // string starts with Value
-	OpStartsWithCI    Op = "starts_with_ci"    // starts_with, ignoring case
-	OpEndsWith        Op = "ends_with"         // string ends with Value
-	OpEndsWithCI      Op = "ends_with_ci"      // ends_with, ignoring case
-	OpMatches         Op = "matches"           // string matches the RE2 regular expression Value
-	OpExists          Op = "exists"            // key is present
-	OpNotExists       Op = "not_exists"        // key is absent
-	OpLess            Op = "lt"                // attribute < Value
-	OpLessOrEqual     Op = "lte"               // attribute <= Value
-	OpGreater         Op = "gt"                // attribute > Value
-	OpGreaterOrEqual  Op = "gte"               // attribute >= Value
-	OpBetween         Op = "between"           // Values[0] <= attribute <= Values[1]
-	OpSemverEquals    Op = "semver_eq"         // version == Value
-	OpSemverLess      Op = "semver_lt"         // version < Value
-	OpSemverLessEq    Op = "semver_lte"        // version <= Value
-	OpSemverGreater   Op = "semver_gt"         // version > Value
-	OpSemverGreaterEq Op = "semver_gte"        // version >= Value
-	OpSemverBetween   Op = "semver_between"    // Values[0] <= version <= Values[1]
+	OpEquals          Op = "equals"          // attribute equals Value
+	OpNotEquals       Op = "not_equals"      // not equals
+	OpEqualsCI        Op = "equals_ci"       // string equals Value, ignoring case
+	OpNotEqualsCI     Op = "not_equals_ci"   // not equals_ci
+	OpIn              Op = "in"              // attribute equals one of Values
+	OpNotIn           Op = "not_in"          // not in
+	OpInCI            Op = "in_ci"           // string equals one of Values, ignoring case
+	OpNotInCI         Op = "not_in_ci"       // not in_ci
+	OpContains        Op = "contains"        // string contains Value
+	OpNotContains     Op = "not_contains"    // not contains
+	OpContainsCI      Op = "contains_ci"     // string contains Value, ignoring case
+	OpNotContainsCI   Op = "not_contains_ci" // not contains_ci
+	OpStartsWith      Op = "starts_with"     // string starts with Value
+	OpStartsWithCI    Op = "starts_with_ci"  // starts_with, ignoring case
+	OpEndsWith        Op = "ends_with"       // string ends with Value
+	OpEndsWithCI      Op = "ends_with_ci"    // ends_with, ignoring case
+	OpMatches         Op = "matches"         // string matches the RE2 regular expression Value
+	OpExists          Op = "exists"          // key is present
+	OpNotExists       Op = "not_exists"      // key is absent
+	OpLess            Op = "lt"              // attribute < Value
+	OpLessOrEqual     Op = "lte"             // attribute <= Value
+	OpGreater         Op = "gt"              // attribute > Value
+	OpGreaterOrEqual  Op = "gte"             // attribute >= Value
+	OpBetween         Op = "between"         // Values[0] <= attribute <= Values[1]
+	OpSemverEquals    Op = "semver_eq"       // version == Value
+	OpSemverLess      Op = "semver_lt"       // version < Value
+	OpSemverLessEq    Op = "semver_lte"      // version <= Value
+	OpSemverGreater   Op = "semver_gt"       // version > Value
+	OpSemverGreaterEq Op = "semver_gte"      // version >= Value
+	OpSemverBetween   Op = "semver_between"  // Values[0] <= version <= Values[1]
 )
 
 // Ops returns every valid operator, in the order of the package overview's
@@ -112,11 +112,14 @@ type Error struct {
 }
 
 // Error formats e as "audience: line:col: path: message", leaving out the
-// parts that are unknown.
+// parts that are unknown (and the column alone as "line N").
 func (e *Error) Error() string {
 	pos := ""
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
 		pos = strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Column) + ": "
+	case e.Line > 0:
+		pos = "line " + strconv.Itoa(e.Line) + ": "
 	}
 	if e.Path == "" {
 		return "audience: " + pos + e.Err.Error()

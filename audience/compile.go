@@ -2,6 +2,7 @@ package audience
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -135,9 +136,21 @@ type node struct {
 	re   *regex
 }
 
-// invalid returns an error wrapping ErrInvalid.
+// invalid returns an error wrapping ErrInvalid (and any %w arguments)
+// whose message is just the formatted text: *Error adds the "audience:"
+// prefix, the position and the path.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+	return invalidError{fmt.Errorf(format, args...)}
+}
+
+type invalidError struct{ err error }
+
+func (e invalidError) Error() string   { return e.err.Error() }
+func (e invalidError) Unwrap() []error {
+	if inner := errors.Unwrap(e.err); inner != nil {
+		return []error{ErrInvalid, inner}
+	}
+	return []error{ErrInvalid}
 }
 
 func compile(c *Condition, path string) (node, error) {

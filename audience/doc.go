@@ -1,0 +1,109 @@
+// Package audience decides whether a request belongs to an audience: a
+// named, described composition of conditions on the request's attributes,
+// such as "users from california", "app version >= 2.3 on iOS" or
+// "accounts in the EU with a premium plan".
+//
+// # Attributes
+//
+// A handler describes its request with Attributes, a typed list in the
+// manner of log/slog:
+//
+//	attrs := audience.Attributes{
+//		audience.String("location", loc),
+//		audience.Int("age", 31),
+//		audience.Strings("groups", "staff", "beta"),
+//	}
+//
+// Built as a composite literal and passed to Matcher.Match, the list stays
+// on the stack: building and matching it allocates nothing. The kinds are
+// string, bool, int64, uint64, float64 and string list. FromMap and Any
+// convert interface values for convenience, at the price of allocating.
+// If a key repeats, its first occurrence counts; an attribute whose Value
+// is the zero Value counts as missing.
+//
+// # Conditions and operators
+//
+// A Condition is either a composition (All, Any, Not, nested freely) or a
+// leaf testing one attribute: Key, Op and the operand in Value (or the
+// list in Values). The zero Condition matches everything.
+//
+//	operator         operand              holds when the attribute ...
+//	equals           string, bool, number equals the operand (see Comparison)
+//	not_equals       string, bool, number does not equal it
+//	equals_ci        string               equals it, ignoring case
+//	not_equals_ci    string               does not equal it, ignoring case
+//	in               list of scalars      equals one element (a compiled set)
+//	not_in           list of scalars      equals no element
+//	in_ci            list of strings      equals one element, ignoring case
+//	not_in_ci        list of strings      equals no element, ignoring case
+//	contains         string               contains the operand as a substring
+//	not_contains     string               does not contain it
+//	contains_ci      string               contains it, ignoring case
+//	not_contains_ci  string               does not contain it, ignoring case
+//	starts_with      string               starts with the operand
+//	starts_with_ci   string               starts with it, ignoring case
+//	ends_with        string               ends with the operand
+//	ends_with_ci     string               ends with it, ignoring case
+//	matches          RE2 regexp           matches (unanchored; write ^...$ for a whole match)
+//	exists           none                 is present
+//	not_exists       none                 is absent
+//	lt, lte          number or string     is <, <= the operand
+//	gt, gte          number or string     is >, >= the operand
+//	between          [low, high]          low <= attribute <= high (inclusive)
+//	semver_eq        version              is a version equal to the operand
+//	semver_lt, semver_lte, semver_gt, semver_gte
+//	                 version              is a version <, <=, >, >= the operand
+//	semver_between   [low, high]          is a version in [low, high] (inclusive)
+//
+// Only the _ci operators ignore case; they use Unicode simple case folding,
+// the rule of strings.EqualFold ("Straße" and "STRASSE" differ, "K" and the
+// Kelvin sign K agree). Regular expressions use package regexp (RE2): they
+// run in time linear in the input, never backtrack exponentially, and are
+// compiled once by Compile.
+//
+// Semantic versions follow semver 2.0.0: an optional leading "v", then
+// MAJOR[.MINOR[.PATCH]] (missing parts are 0, so "2.3" is 2.3.0), an
+// optional -PRERELEASE and an ignored +BUILD. 1.10.0 > 1.9.3;
+// 1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-beta < 1.0.0-rc.1 < 1.0.0. An
+// attribute that is not a valid version satisfies no semver operator.
+// Write version operands as strings: a YAML 2.10 is the number 2.1, so
+// Compile refuses floating-point version operands.
+//
+// # Comparison
+//
+// Values compare only within three families, and never across them:
+//
+//   - strings compare byte-wise (equals, in, lt ... between with string
+//     operands): "42" is not equal to 42, and "10" < "9";
+//   - numbers compare by value whatever their kinds: int64 2, uint64 2 and
+//     float64 2.0 are equal, and comparisons of int64 or uint64 with
+//     float64 are exact (no rounding through float64);
+//   - bools equal bools: true is not equal to 1 or "true".
+//
+// NaN equals nothing and is neither less nor greater than anything, so an
+// attribute that is NaN satisfies no positive operator (and every not_
+// operator); Compile refuses NaN operands. Attribute strings are never
+// parsed as numbers: a handler that has a number in a header converts it,
+// as with audience.Int("age", n).
+//
+// A string list attribute satisfies an operator when at least one of its
+// elements, taken as a string attribute, does: equals "beta" holds for
+// ["staff", "beta"], contains "bet" holds too, and not_equals "beta" does
+// not (it is the negation of equals). An empty list satisfies no positive
+// operator. Numeric operators never match a list.
+//
+// # Missing keys
+//
+// A missing key makes every positive operator false. Every not_ operator is
+// exactly the negation of its positive form, so not_equals, not_in,
+// not_contains (and their _ci forms) and not_exists hold when the key is
+// missing, and also when the attribute has another kind (not_equals "x"
+// holds for the int 5). For "the key is present and differs", combine
+// exists with not_equals under all.
+//
+// # Files
+//
+// Parse reads YAML or JSON in the package's own schema (a top-level
+// "audiences" list) or in Qwak's (JFrog ML) audience schema as Qwak
+// writes it, and reports errors with the line, column and field path.
+package audience

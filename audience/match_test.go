@@ -1,0 +1,250 @@
+package audience
+
+import (
+	"math"
+	"testing"
+)
+
+func leaf(key string, op Op, value any) Condition { return Condition{Key: key, Op: op, Value: value} }
+
+func leafs(key string, op Op, values ...any) Condition {
+	return Condition{Key: key, Op: op, Values: values}
+}
+
+func TestMatchOperators(t *testing.T) {
+	nan := math.NaN()
+	inf := math.Inf(1)
+	type tc struct {
+		name  string
+		cond  Condition
+		attrs Attributes
+		want  bool
+	}
+	a := func(as ...Attr) Attributes { return as }
+	tests := []tc{
+		// equals × kinds
+		{"equals/string", leaf("k", OpEquals, "ca"), a(String("k", "ca")), true},
+		{"equals/string differs", leaf("k", OpEquals, "ca"), a(String("k", "CA")), false},
+		{"equals/empty string", leaf("k", OpEquals, ""), a(String("k", "")), true},
+		{"equals/empty vs missing", leaf("k", OpEquals, ""), nil, false},
+		{"equals/unicode", leaf("k", OpEquals, "São Paulo"), a(String("k", "São Paulo")), true},
+		{"equals/unicode NFD differs", leaf("k", OpEquals, "São"), a(String("k", "Sa\u0303o")), false},
+		{"equals/string 42 vs int 42", leaf("k", OpEquals, "42"), a(Int("k", 42)), false},
+		{"equals/int 42 vs string 42", leaf("k", OpEquals, 42), a(String("k", "42")), false},
+		{"equals/bool", leaf("k", OpEquals, true), a(Bool("k", true)), true},
+		{"equals/bool false", leaf("k", OpEquals, false), a(Bool("k", false)), true},
+		{"equals/bool vs 1", leaf("k", OpEquals, true), a(Int("k", 1)), false},
+		{"equals/1 vs bool", leaf("k", OpEquals, 1), a(Bool("k", true)), false},
+		{"equals/bool vs string", leaf("k", OpEquals, true), a(String("k", "true")), false},
+		{"equals/int", leaf("k", OpEquals, 7), a(Int("k", 7)), true},
+		{"equals/int vs uint", leaf("k", OpEquals, 7), a(Uint64("k", 7)), true},
+		{"equals/int vs float", leaf("k", OpEquals, 7), a(Float64("k", 7.0)), true},
+		{"equals/float vs int", leaf("k", OpEquals, 7.0), a(Int64("k", 7)), true},
+		{"equals/float fraction vs int", leaf("k", OpEquals, 7.5), a(Int("k", 7)), false},
+		{"equals/negative int vs uint", leaf("k", OpEquals, -1), a(Uint64("k", math.MaxUint64)), false},
+		{"equals/max uint", leaf("k", OpEquals, uint64(math.MaxUint64)), a(Uint64("k", math.MaxUint64)), true},
+		{"equals/2^53+1 vs float 2^53 exact", leaf("k", OpEquals, float64(1<<53)), a(Int64("k", 1<<53+1)), false},
+		{"equals/max int64 vs float 2^63", leaf("k", OpEquals, float64(1<<63)), a(Int64("k", math.MaxInt64)), false},
+		{"equals/uint 2^63 vs float 2^63", leaf("k", OpEquals, float64(1<<63)), a(Uint64("k", 1<<63)), true},
+		{"equals/max uint vs float 2^64", leaf("k", OpEquals, float64(1<<64)), a(Uint64("k", math.MaxUint64)), false},
+		{"equals/NaN attribute", leaf("k", OpEquals, 1.0), a(Float64("k", nan)), false},
+		{"equals/inf", leaf("k", OpEquals, inf), a(Float64("k", inf)), true},
+		{"equals/negative zero", leaf("k", OpEquals, 0), a(Float64("k", math.Copysign(0, -1))), true},
+		{"equals/list element", leaf("k", OpEquals, "beta"), a(Strings("k", "staff", "beta")), true},
+		{"equals/list no element", leaf("k", OpEquals, "beta"), a(Strings("k", "staff")), false},
+		{"equals/empty list", leaf("k", OpEquals, ""), a(Strings("k")), false},
+		{"equals/missing", leaf("k", OpEquals, "x"), a(String("j", "x")), false},
+		{"equals/nil attrs", leaf("k", OpEquals, "x"), nil, false},
+		{"equals/zero value is missing", leaf("k", OpEquals, "x"), a(Attr{Key: "k"}), false},
+		{"equals/first duplicate wins", leaf("k", OpEquals, "x"), a(String("k", "y"), String("k", "x")), false},
+
+		// not_equals: exact negation
+		{"not_equals/differs", leaf("k", OpNotEquals, "ca"), a(String("k", "ny")), true},
+		{"not_equals/same", leaf("k", OpNotEquals, "ca"), a(String("k", "ca")), false},
+		{"not_equals/missing", leaf("k", OpNotEquals, "ca"), nil, true},
+		{"not_equals/other kind", leaf("k", OpNotEquals, "5"), a(Int("k", 5)), true},
+		{"not_equals/NaN", leaf("k", OpNotEquals, 1), a(Float64("k", nan)), true},
+		{"not_equals/list with element", leaf("k", OpNotEquals, "b"), a(Strings("k", "a", "b")), false},
+		{"not_equals/list without element", leaf("k", OpNotEquals, "c"), a(Strings("k", "a", "b")), true},
+
+		// equals_ci
+		{"equals_ci/ascii", leaf("k", OpEqualsCI, "Premium"), a(String("k", "PREMIUM")), true},
+		{"equals_ci/unicode", leaf("k", OpEqualsCI, "ÉCOLE"), a(String("k", "école")), true},
+		{"equals_ci/kelvin", leaf("k", OpEqualsCI, "k"), a(String("k", "\u212a")), true},
+		{"equals_ci/sharp s is not ss", leaf("k", OpEqualsCI, "STRASSE"), a(String("k", "straße")), false},
+		{"equals_ci/int attr", leaf("k", OpEqualsCI, "1"), a(Int("k", 1)), false},
+		{"not_equals_ci/same", leaf("k", OpNotEqualsCI, "a"), a(String("k", "A")), false},
+		{"not_equals_ci/missing", leaf("k", OpNotEqualsCI, "a"), nil, true},
+
+		// in / not_in
+		{"in/string", leafs("k", OpIn, "ca", "or"), a(String("k", "or")), true},
+		{"in/string absent", leafs("k", OpIn, "ca", "or"), a(String("k", "wa")), false},
+		{"in/number kinds", leafs("k", OpIn, 1, uint64(2), 3.0), a(Float64("k", 2)), true},
+		{"in/int vs float element", leafs("k", OpIn, 1, 3.0), a(Uint64("k", 3)), true},
+		{"in/fraction", leafs("k", OpIn, 2.5), a(Float64("k", 2.5)), true},
+		{"in/fraction vs int", leafs("k", OpIn, 2.5), a(Int("k", 2)), false},
+		{"in/big uint", leafs("k", OpIn, uint64(math.MaxUint64)), a(Uint64("k", math.MaxUint64)), true},
+		{"in/big uint as float", leafs("k", OpIn, float64(1<<63)), a(Uint64("k", 1<<63)), true},
+		{"in/NaN attr", leafs("k", OpIn, 1.0, inf), a(Float64("k", nan)), false},
+		{"in/inf", leafs("k", OpIn, 1.0, inf), a(Float64("k", inf)), true},
+		{"in/string 1 vs int 1", leafs("k", OpIn, "1"), a(Int("k", 1)), false},
+		{"in/bool", leafs("k", OpIn, true), a(Bool("k", true)), true},
+		{"in/bool false absent", leafs("k", OpIn, true), a(Bool("k", false)), false},
+		{"in/bool vs 1", leafs("k", OpIn, 1), a(Bool("k", true)), false},
+		{"in/mixed set", leafs("k", OpIn, "a", 1, false), a(Bool("k", false)), true},
+		{"in/empty string element", leafs("k", OpIn, "", "x"), a(String("k", "")), true},
+		{"in/list attr", leafs("k", OpIn, "x", "y"), a(Strings("k", "a", "y")), true},
+		{"in/missing", leafs("k", OpIn, "x"), nil, false},
+		{"in/value as list", leaf("k", OpIn, []string{"x", "y"}), a(String("k", "y")), true},
+		{"not_in/absent", leafs("k", OpNotIn, "x"), a(String("k", "y")), true},
+		{"not_in/present", leafs("k", OpNotIn, "x"), a(String("k", "x")), false},
+		{"not_in/missing", leafs("k", OpNotIn, "x"), nil, true},
+		{"not_in/other kind", leafs("k", OpNotIn, "1"), a(Int("k", 1)), true},
+
+		// in_ci / not_in_ci
+		{"in_ci/ascii", leafs("k", OpInCI, "Gold", "Premium"), a(String("k", "pREMIUM")), true},
+		{"in_ci/unicode", leafs("k", OpInCI, "ÅLAND"), a(String("k", "åland")), true},
+		{"in_ci/kelvin", leafs("k", OpInCI, "kelvin"), a(String("k", "\u212aELVIN")), true},
+		{"in_ci/absent", leafs("k", OpInCI, "gold"), a(String("k", "golden")), false},
+		{"in_ci/int attr", leafs("k", OpInCI, "1"), a(Int("k", 1)), false},
+		{"not_in_ci/present", leafs("k", OpNotInCI, "gold"), a(String("k", "GOLD")), false},
+		{"not_in_ci/missing", leafs("k", OpNotInCI, "gold"), nil, true},
+
+		// contains, prefix, suffix
+		{"contains/yes", leaf("k", OpContains, "ell"), a(String("k", "hello")), true},
+		{"contains/no", leaf("k", OpContains, "ELL"), a(String("k", "hello")), false},
+		{"contains/empty operand", leaf("k", OpContains, ""), a(String("k", "x")), true},
+		{"contains/empty attr", leaf("k", OpContains, "x"), a(String("k", "")), false},
+		{"contains/unicode", leaf("k", OpContains, "日本"), a(String("k", "ja-日本語")), true},
+		{"contains/list element", leaf("k", OpContains, "bet"), a(Strings("k", "x", "beta")), true},
+		{"contains/number attr", leaf("k", OpContains, "4"), a(Int("k", 42)), false},
+		{"not_contains/no", leaf("k", OpNotContains, "x"), a(String("k", "abc")), true},
+		{"not_contains/yes", leaf("k", OpNotContains, "b"), a(String("k", "abc")), false},
+		{"not_contains/missing", leaf("k", OpNotContains, "b"), nil, true},
+		{"contains_ci/yes", leaf("k", OpContainsCI, "ELL"), a(String("k", "hello")), true},
+		{"contains_ci/unicode", leaf("k", OpContainsCI, "ÜBER"), a(String("k", "Das über-Ich")), true},
+		{"contains_ci/kelvin width", leaf("k", OpContainsCI, "ok"), a(String("k", "bo\u212a!")), true},
+		{"contains_ci/no", leaf("k", OpContainsCI, "xyz"), a(String("k", "hello")), false},
+		{"contains_ci/empty operand", leaf("k", OpContainsCI, ""), a(String("k", "")), true},
+		{"not_contains_ci/yes", leaf("k", OpNotContainsCI, "L"), a(String("k", "hello")), false},
+		{"not_contains_ci/missing", leaf("k", OpNotContainsCI, "L"), nil, true},
+		{"starts_with/yes", leaf("k", OpStartsWith, "/v2/"), a(String("k", "/v2/predict")), true},
+		{"starts_with/no", leaf("k", OpStartsWith, "/V2/"), a(String("k", "/v2/predict")), false},
+		{"starts_with/longer operand", leaf("k", OpStartsWith, "abcd"), a(String("k", "abc")), false},
+		{"starts_with/empty operand", leaf("k", OpStartsWith, ""), a(String("k", "")), true},
+		{"starts_with/bool attr", leaf("k", OpStartsWith, "t"), a(Bool("k", true)), false},
+		{"starts_with_ci/yes", leaf("k", OpStartsWithCI, "/V2/"), a(String("k", "/v2/predict")), true},
+		{"starts_with_ci/unicode", leaf("k", OpStartsWithCI, "ΣΊΣΥ"), a(String("k", "σίσυφος")), true},
+		{"starts_with_ci/short attr", leaf("k", OpStartsWithCI, "abc"), a(String("k", "AB")), false},
+		{"ends_with/yes", leaf("k", OpEndsWith, "@example.com"), a(String("k", "a@example.com")), true},
+		{"ends_with/no", leaf("k", OpEndsWith, "@example.com"), a(String("k", "a@example.co")), false},
+		{"ends_with_ci/yes", leaf("k", OpEndsWithCI, "@EXAMPLE.com"), a(String("k", "a@example.COM")), true},
+		{"ends_with_ci/unicode", leaf("k", OpEndsWithCI, "ÇA"), a(String("k", "voilà ça")), true},
+		{"ends_with_ci/long operand", leaf("k", OpEndsWithCI, "xabc"), a(String("k", "abc")), false},
+		{"ends_with_ci/invalid utf8", leaf("k", OpEndsWithCI, "a"), a(String("k", "\xffA")), true},
+
+		// matches
+		{"matches/unanchored", leaf("k", OpMatches, `[0-9]+`), a(String("k", "build 42")), true},
+		{"matches/anchored", leaf("k", OpMatches, `^[0-9]+$`), a(String("k", "build 42")), false},
+		{"matches/unicode class", leaf("k", OpMatches, `^\p{Greek}+$`), a(String("k", "αβγ")), true},
+		{"matches/empty attr", leaf("k", OpMatches, `^$`), a(String("k", "")), true},
+		{"matches/int attr", leaf("k", OpMatches, `4`), a(Int("k", 4)), false},
+		{"matches/list element", leaf("k", OpMatches, `^be`), a(Strings("k", "x", "beta")), true},
+		{"matches/missing", leaf("k", OpMatches, `.*`), nil, false},
+
+		// exists
+		{"exists/yes", Condition{Key: "k", Op: OpExists}, a(String("k", "")), true},
+		{"exists/empty list", Condition{Key: "k", Op: OpExists}, a(Strings("k")), true},
+		{"exists/no", Condition{Key: "k", Op: OpExists}, a(String("j", "")), false},
+		{"exists/zero value", Condition{Key: "k", Op: OpExists}, a(Attr{Key: "k"}), false},
+		{"exists/NaN", Condition{Key: "k", Op: OpExists}, a(Float64("k", nan)), true},
+		{"not_exists/yes", Condition{Key: "k", Op: OpNotExists}, nil, true},
+		{"not_exists/no", Condition{Key: "k", Op: OpNotExists}, a(Bool("k", false)), false},
+
+		// ordering
+		{"lt/int", leaf("age", OpLess, 18), a(Int("age", 17)), true},
+		{"lt/int equal", leaf("age", OpLess, 18), a(Int("age", 18)), false},
+		{"lte/int equal", leaf("age", OpLessOrEqual, 18), a(Int("age", 18)), true},
+		{"gt/uint vs negative", leaf("n", OpGreater, -1), a(Uint64("n", 0)), true},
+		{"gt/float vs int", leaf("n", OpGreater, 2), a(Float64("n", 2.0000001)), true},
+		{"gte/float vs uint", leaf("n", OpGreaterOrEqual, uint64(math.MaxUint64)), a(Float64("n", 1<<64)), true},
+		{"gt/int vs float operand", leaf("n", OpGreater, 2.5), a(Int("n", 3)), true},
+		{"lt/big int64 vs float exact", leaf("n", OpLess, float64(1<<53)), a(Int64("n", 1<<53+1)), false},
+		{"gt/big int64 vs float exact", leaf("n", OpGreater, float64(1<<53)), a(Int64("n", 1<<53+1)), true},
+		{"lt/inf", leaf("n", OpLess, inf), a(Float64("n", math.MaxFloat64)), true},
+		{"lt/NaN attr", leaf("n", OpLess, 1), a(Float64("n", nan)), false},
+		{"gte/NaN attr", leaf("n", OpGreaterOrEqual, 1), a(Float64("n", nan)), false},
+		{"lt/string attr vs number", leaf("n", OpLess, 100), a(String("n", "5")), false},
+		{"lt/bool attr", leaf("n", OpLess, 100), a(Bool("n", false)), false},
+		{"lt/string", leaf("d", OpLess, "2024-06-01"), a(String("d", "2024-05-31")), true},
+		{"lt/string bytewise", leaf("d", OpLess, "9"), a(String("d", "10")), true},
+		{"gt/string vs int attr", leaf("d", OpGreater, "1"), a(Int("d", 5)), false},
+		{"gt/missing", leaf("d", OpGreater, 1), nil, false},
+		{"lt/list attr", leaf("d", OpLess, "b"), a(Strings("d", "a")), true},
+		{"between/inside", leafs("age", OpBetween, 10, 30), a(Int("age", 25)), true},
+		{"between/low edge", leafs("age", OpBetween, 10, 30), a(Int("age", 10)), true},
+		{"between/high edge", leafs("age", OpBetween, 10, 30), a(Uint64("age", 30)), true},
+		{"between/below", leafs("age", OpBetween, 10, 30), a(Float64("age", 9.99)), false},
+		{"between/above", leafs("age", OpBetween, 10, 30), a(Float64("age", 30.01)), false},
+		{"between/mixed operand kinds", leafs("x", OpBetween, -1, 2.5), a(Int("x", 2)), true},
+		{"between/NaN", leafs("x", OpBetween, 0, 1), a(Float64("x", nan)), false},
+		{"between/strings", leafs("d", OpBetween, "a", "m"), a(String("d", "hello")), true},
+		{"between/string attr vs numbers", leafs("d", OpBetween, 1, 9), a(String("d", "5")), false},
+		{"between/missing", leafs("d", OpBetween, 1, 9), nil, false},
+
+		// semver
+		{"semver_gt/1.10.0 > 1.9.3", leaf("v", OpSemverGreater, "1.9.3"), a(String("v", "1.10.0")), true},
+		{"semver_lt/1.10.0 < 1.9.3 is false", leaf("v", OpSemverLess, "1.9.3"), a(String("v", "1.10.0")), false},
+		{"semver_gte/short operand", leaf("v", OpSemverGreaterEq, "2.3"), a(String("v", "v2.3.0")), true},
+		{"semver_gte/below", leaf("v", OpSemverGreaterEq, "2.3"), a(String("v", "2.2.99")), false},
+		{"semver_eq/build ignored", leaf("v", OpSemverEquals, "1.2.3"), a(String("v", "1.2.3+sha.5")), true},
+		{"semver_eq/v prefix", leaf("v", OpSemverEquals, "v1.2.3"), a(String("v", "1.2.3")), true},
+		{"semver_lt/prerelease", leaf("v", OpSemverLess, "1.0.0"), a(String("v", "1.0.0-rc.1")), true},
+		{"semver_lt/prerelease numeric", leaf("v", OpSemverLess, "1.0.0-rc.10"), a(String("v", "1.0.0-rc.9")), true},
+		{"semver_lt/prerelease alpha", leaf("v", OpSemverLess, "1.0.0-beta"), a(String("v", "1.0.0-alpha.1")), true},
+		{"semver_lt/numeric before alpha", leaf("v", OpSemverLess, "1.0.0-alpha.beta"), a(String("v", "1.0.0-alpha.1")), true},
+		{"semver_lt/shorter first", leaf("v", OpSemverLess, "1.0.0-alpha.1"), a(String("v", "1.0.0-alpha")), true},
+		{"semver_lte/equal", leaf("v", OpSemverLessEq, "1.0.0"), a(String("v", "1.0.0")), true},
+		{"semver_gt/invalid attr", leaf("v", OpSemverGreater, "1.0.0"), a(String("v", "latest")), false},
+		{"semver_gt/empty attr", leaf("v", OpSemverGreater, "0.0.0"), a(String("v", "")), false},
+		{"semver_gt/int attr", leaf("v", OpSemverGreater, "1.0.0"), a(Int("v", 2)), false},
+		{"semver_gt/list attr", leaf("v", OpSemverGreater, "1.0.0"), a(Strings("v", "0.1", "3.0")), true},
+		{"semver_gt/huge numbers", leaf("v", OpSemverGreater, "18446744073709551614.0.0"), a(String("v", "18446744073709551615.0.0")), true},
+		{"semver_gt/overflow attr", leaf("v", OpSemverGreater, "1.0.0"), a(String("v", "18446744073709551616.0.0")), false},
+		{"semver_between/inside", leafs("v", OpSemverBetween, "1.2", "1.4"), a(String("v", "1.3.7")), true},
+		{"semver_between/edge", leafs("v", OpSemverBetween, "1.2", "1.4"), a(String("v", "1.4.0")), true},
+		{"semver_between/prerelease of high edge", leafs("v", OpSemverBetween, "1.2", "1.4"), a(String("v", "1.4.0-rc.1")), true},
+		{"semver_between/above", leafs("v", OpSemverBetween, "1.2", "1.4"), a(String("v", "1.4.1")), false},
+
+		// composition
+		{"zero condition", Condition{}, nil, true},
+		{"all/true", Condition{All: []Condition{leaf("a", OpEquals, 1), leaf("b", OpEquals, 2)}}, a(Int("a", 1), Int("b", 2)), true},
+		{"all/false", Condition{All: []Condition{leaf("a", OpEquals, 1), leaf("b", OpEquals, 2)}}, a(Int("a", 1)), false},
+		{"any/true", Condition{Any: []Condition{leaf("a", OpEquals, 1), leaf("b", OpEquals, 2)}}, a(Int("b", 2)), true},
+		{"any/false", Condition{Any: []Condition{leaf("a", OpEquals, 1), leaf("b", OpEquals, 2)}}, nil, false},
+		{"not/missing", Condition{Not: &Condition{Key: "a", Op: OpEquals, Value: 1}}, nil, true},
+		{"nested", Condition{All: []Condition{
+			{Any: []Condition{leaf("os", OpEquals, "ios"), leaf("os", OpEquals, "android")}},
+			{Not: &Condition{Any: []Condition{leaf("country", OpIn, []any{"kp", "ir"})}}},
+			leaf("app", OpSemverGreaterEq, "2.3"),
+		}}, a(String("os", "android"), String("country", "fr"), String("app", "2.10")), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Compile(Audience{Name: "t", Conditions: tc.cond})
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			if got := m.Match(tc.attrs); got != tc.want {
+				t.Errorf("Match(%v) = %v, want %v", tc.attrs, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNilMatcher(t *testing.T) {
+	var m *Matcher
+	if !m.Match(nil) || m.Name() != "" {
+		t.Fatal("nil Matcher should match everything and have no name")
+	}
+}
