@@ -317,21 +317,23 @@ func tQuantileUpper(q, df float64) float64 {
 	for range 200 {
 		s := tSF(t, df)
 		g := math.Log(s) - lq
+		if g == 0 {
+			return t
+		}
 		if g > 0 {
 			lo = t
 		} else {
 			hi = t
 		}
-		step := g / math.Exp(logTPDF(t, df)-math.Log(s))
-		next := t + step
+		next := t + g/math.Exp(logTPDF(t, df)-math.Log(s))
 		if !(next > lo && next < hi) {
 			if math.IsInf(hi, 1) {
 				next = 2 * t
 			} else {
-				next = (lo + hi) / 2
+				next = lo + (hi-lo)/2
 			}
 		}
-		if math.Abs(next-t) <= 1e-15*math.Abs(t) || g == 0 {
+		if math.Abs(next-t) <= 4e-16*math.Abs(t) {
 			return next
 		}
 		t = next
