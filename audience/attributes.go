@@ -188,3 +188,18 @@ func (v Value) String() string {
 	}
 	return "<nil>"
 }
+
+// String formats as for people, as "key=value key=value". It allocates;
+// Match never calls it.
+func (as Attributes) String() string {
+	var b []byte
+	for i, a := range as {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, a.Key...)
+		b = append(b, '=')
+		b = append(b, a.Value.String()...)
+	}
+	return string(b)
+}

@@ -145,7 +145,7 @@ func invalid(format string, args ...any) error {
 
 type invalidError struct{ err error }
 
-func (e invalidError) Error() string   { return e.err.Error() }
+func (e invalidError) Error() string { return e.err.Error() }
 func (e invalidError) Unwrap() []error {
 	if inner := errors.Unwrap(e.err); inner != nil {
 		return []error{ErrInvalid, inner}

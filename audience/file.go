@@ -116,6 +116,11 @@ func (p *parser) errorf(path, format string, args ...any) *Error {
 	return &Error{Path: path, Line: line, Column: col, Err: invalid(format, args...)}
 }
 
+// errorAt returns an *Error for path at the position of node n.
+func (p *parser) errorAt(n *yaml.Node, path, format string, args ...any) *Error {
+	return &Error{Path: path, Line: n.Line, Column: n.Column, Err: invalid(format, args...)}
+}
+
 // wrap positions an error that compileLeaf or Compile returned.
 func (p *parser) wrap(path string, err error) *Error {
 	line, col := yamlpos.Find(p.root, path)
@@ -158,10 +163,10 @@ func (p *parser) fields(n *yaml.Node, path string, allowed []string, f func(key 
 		k := n.Content[i].Value
 		vpath := join(path, k)
 		if !contains(allowed, k) {
-			return p.errorf(vpath, "unknown field %q (valid: %s)", k, strings.Join(allowed, ", "))
+			return p.errorAt(n.Content[i], vpath, "unknown field %q (valid: %s)", k, strings.Join(allowed, ", "))
 		}
 		if seen[k] {
-			return p.errorf(vpath, "duplicate field %q", k)
+			return p.errorAt(n.Content[i], vpath, "duplicate field %q", k)
 		}
 		seen[k] = true
 		if err := p.visit(); err != nil {
