@@ -1,0 +1,337 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/varroute/varroute/strategy"
+)
+
+// Config configures a Router. Variants and Plan are required; every other
+// zero field means: no per-call timeout and no observer.
+type Config[In, Out any] struct {
+	// Variants maps each variant's name to the predictor that serves it.
+	// More can be added later with AddVariant.
+	Variants map[string]Predictor[In, Out]
+	// Plan decides which variant serves which unit. It is validated, and
+	// every variant it names must be in Variants.
+	Plan strategy.Plan
+	// Timeout bounds each variant call; a call that passes it fails (and
+	// its fallback, if any, serves). With a Timeout, each call runs on its
+	// own goroutine so that a predictor that ignores its context cannot
+	// hold the caller past the deadline; that costs a goroutine and a few
+	// allocations per call. Zero means only ctx applies and the call runs
+	// on the caller's goroutine.
+	Timeout time.Duration
+	// Observers receive the Outcome of every request, synchronously, on the
+	// request's goroutine, after the response is ready: keep them cheap.
+	// Nil means none. More can be added with AddObserver.
+	Observers []Observer
+}
+
+// A Router routes each request to one of several variants of a model
+// according to a Plan. It is safe for concurrent use. The plan and the set
+// of variants can change while it serves: each request reads one immutable
+// snapshot of both, so it never sees half of a change.
+type Router[In, Out any] struct {
+	snap    atomicSnapshot[In, Out]
+	timeout time.Duration
+	mu      sync.Mutex // serializes changes; never held by requests
+}
+
+// snapshot is the immutable state a request reads.
+type snapshot[In, Out any] struct {
+	plan      *strategy.Compiled
+	byIndex   []*variant[In, Out] // by the plan's variant index
+	registry  map[string]*variant[In, Out]
+	observers []Observer
+	closed    bool
+}
+
+// New validates cfg and returns a Router serving cfg.Plan. It returns an
+// error naming the field if the plan is invalid or refers to a variant
+// missing from cfg.Variants.
+func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("router: Config.Timeout is %v, want >= 0", cfg.Timeout)
+	}
+	reg := make(map[string]*variant[In, Out], len(cfg.Variants))
+	for name, p := range cfg.Variants {
+		if err := checkVariant(name, p); err != nil {
+			return nil, err
+		}
+		reg[name] = newVariant(name, p)
+	}
+	for i, o := range cfg.Observers {
+		if o == nil {
+			return nil, fmt.Errorf("router: Config.Observers[%d] is nil", i)
+		}
+	}
+	r := &Router[In, Out]{timeout: cfg.Timeout}
+	s, err := r.build(cfg.Plan, reg)
+	if err != nil {
+		return nil, err
+	}
+	s.observers = append([]Observer(nil), cfg.Observers...)
+	r.snap.Store(s)
+	return r, nil
+}
+
+func checkVariant[In, Out any](name string, p Predictor[In, Out]) error {
+	if name == "" {
+		return errors.New("router: empty variant name")
+	}
+	if p == nil {
+		return fmt.Errorf("router: variant %q: nil predictor", name)
+	}
+	return nil
+}
+
+// build compiles p against the registry into a new snapshot that shares the
+// registry.
+func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out]) (*snapshot[In, Out], error) {
+	if err := p.CheckVariants(func(v string) bool { return reg[v] != nil }); err != nil {
+		return nil, err
+	}
+	c, err := strategy.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot[In, Out]{plan: c, registry: reg}
+	for _, name := range c.Variants() {
+		s.byIndex = append(s.byIndex, reg[name])
+	}
+	return s, nil
+}
+
+// Decide returns the decision for u under the current plan without calling
+// any predictor: routing can be unit-tested without models. It allocates
+// nothing.
+func (r *Router[In, Out]) Decide(u Unit) Decision {
+	return r.snap.Load().plan.Decide(u.Key, u.Attrs)
+}
+
+// Predict routes u to a variant and returns its prediction for in. If the
+// variant fails and the plan names a fallback for it, the fallback's answer
+// is returned instead (use Serve to learn which variant served). A
+// predictor's panic is returned as an error matching ErrPredictorPanic.
+// After Close, Predict returns ErrClosed.
+func (r *Router[In, Out]) Predict(ctx context.Context, u Unit, in In) (Out, error) {
+	out, _, err := r.serve(ctx, u, in, false)
+	return out, err
+}
+
+// Serve is Predict that also returns the Outcome: the decision, the variant
+// that served, the assigned variant's failure if a fallback served, and the
+// latency.
+func (r *Router[In, Out]) Serve(ctx context.Context, u Unit, in In) (Out, Outcome, error) {
+	return r.serve(ctx, u, in, true)
+}
+
+func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) (Out, Outcome, error) {
+	var o Outcome
+	var zero Out
+	pin := pinnedFrom[In, Out](ctx, r)
+	for {
+		var s *snapshot[In, Out]
+		var vi int
+		if pin != nil {
+			s, vi, o.Decision = pin.snap, pin.variant, pin.decision
+		} else {
+			s = r.snap.Load()
+			if s.closed {
+				return zero, o, ErrClosed
+			}
+			o.Decision, vi, _ = s.plan.Assign(u.Key, u.Attrs)
+		}
+		var start time.Time
+		if timed || len(s.observers) > 0 {
+			start = time.Now()
+		}
+		out, served, err := r.call(ctx, s, vi, in, &o)
+		if served == stale {
+			pin = nil // a variant of this snapshot was retired: decide again
+			if r.snap.Load().closed {
+				return zero, o, ErrClosed
+			}
+			continue
+		}
+		if !start.IsZero() {
+			o.Latency = time.Since(start)
+		}
+		o.Err = err
+		for _, ob := range s.observers {
+			ob.Observe(ctx, o)
+		}
+		return out, o, err
+	}
+}
+
+// stale is the served index call returns when the snapshot is stale.
+const stale = -2
+
+// call calls the variant of index vi and, while it fails and the plan names
+// a fallback, the fallback. It records the served variant and the assigned
+// variant's failure in o.
+func (r *Router[In, Out]) call(ctx context.Context, s *snapshot[In, Out], vi int, in In, o *Outcome) (Out, int, error) {
+	var zero Out
+	for hops := 0; ; hops++ {
+		v := s.byIndex[vi]
+		if !v.enter() {
+			return zero, stale, nil
+		}
+		out, err := v.call(ctx, in, r.timeout)
+		if err == nil {
+			o.Served = v.name
+			return out, vi, nil
+		}
+		if hops == 0 {
+			o.Failure = err
+		}
+		next := s.plan.Fallback(vi)
+		if next < 0 || ctx.Err() != nil || hops >= len(s.byIndex) {
+			return zero, vi, err
+		}
+		vi = next
+	}
+}
+
+// SetPlan validates p against the registered variants and, if it is valid,
+// makes it the current plan atomically: each request sees either the old
+// plan or the new one. On error the old plan keeps serving; the error names
+// the field (see strategy.Error).
+func (r *Router[In, Out]) SetPlan(p strategy.Plan) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.snap.Load()
+	if old.closed {
+		return ErrClosed
+	}
+	s, err := r.build(p, old.registry)
+	if err != nil {
+		return err
+	}
+	s.observers = old.observers
+	r.snap.Store(s)
+	return nil
+}
+
+// Plan returns a copy of the current plan.
+func (r *Router[In, Out]) Plan() strategy.Plan { return r.snap.Load().plan.Plan() }
+
+// Variants returns the names of the registered variants, in no order.
+func (r *Router[In, Out]) Variants() []string {
+	return collectKeys(r.snap.Load().registry)
+}
+
+func collectKeys[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	return names
+}
+
+// AddVariant registers a predictor under name while the router serves — a
+// model loaded at run time, such as a new build fetched from a registry —
+// so that a following SetPlan can route to it. It returns ErrVariantExists
+// if the name is taken.
+func (r *Router[In, Out]) AddVariant(name string, p Predictor[In, Out]) error {
+	if err := checkVariant(name, p); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.snap.Load()
+	if old.closed {
+		return ErrClosed
+	}
+	if old.registry[name] != nil {
+		return fmt.Errorf("%w: %q", ErrVariantExists, name)
+	}
+	reg := maps.Clone(old.registry)
+	reg[name] = newVariant(name, p)
+	s := *old
+	s.registry = reg
+	r.snap.Store(&s)
+	return nil
+}
+
+// RemoveVariant retires a variant: it refuses with ErrVariantInUse while the
+// current plan refers to it (in a split, even with weight 0, as a fallback
+// or as a shadow), unregisters it, waits for its calls in flight to return,
+// and then closes its predictor if it implements io.Closer, returning the
+// Close error. If ctx ends first, RemoveVariant returns ctx's error and the
+// variant stays unregistered but is not closed.
+func (r *Router[In, Out]) RemoveVariant(ctx context.Context, name string) error {
+	r.mu.Lock()
+	old := r.snap.Load()
+	v := old.registry[name]
+	switch {
+	case old.closed:
+		r.mu.Unlock()
+		return ErrClosed
+	case v == nil:
+		r.mu.Unlock()
+		return fmt.Errorf("router: %w %q", ErrUnknownVariant, name)
+	case old.plan.Index(name) >= 0:
+		r.mu.Unlock()
+		return fmt.Errorf("%w: %q (set a plan that does not name it first)", ErrVariantInUse, name)
+	}
+	reg := maps.Clone(old.registry)
+	delete(reg, name)
+	s := *old
+	s.registry = reg
+	r.snap.Store(&s)
+	drained := v.retire()
+	r.mu.Unlock()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		return fmt.Errorf("router: remove variant %q: %w", name, ctx.Err())
+	}
+	if c, ok := v.p.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// Close stops the router: later calls to Predict return ErrClosed. It waits
+// for calls in flight to return or for ctx to end, then closes every
+// predictor that implements io.Closer. It returns ctx's error if ctx ended
+// first (predictors are then left open), or the predictors' Close errors
+// joined. Calling Close again returns nil.
+func (r *Router[In, Out]) Close(ctx context.Context) error {
+	r.mu.Lock()
+	old := r.snap.Load()
+	if old.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	s := *old
+	s.closed = true
+	r.snap.Store(&s)
+	r.mu.Unlock()
+
+	for _, v := range old.registry {
+		select {
+		case <-v.retire():
+		case <-ctx.Done():
+			return fmt.Errorf("router: close: %w", ctx.Err())
+		}
+	}
+	var errs []error
+	for _, v := range old.registry {
+		if c, ok := v.p.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("router: close variant %q: %w", v.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
