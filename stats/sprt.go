@@ -32,7 +32,7 @@ func MixtureSPRT(control, treatment Summary, tau2 float64) (Result, error) {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return Result{}, errorf(ErrInsufficientData, "msprt: variance of the difference is %v", v)
 	}
-	d := treatment.mean - control.mean
+	d := diffMeans(treatment, control)
 	if !finite(d) {
 		return Result{}, errorf(ErrInvalidInput, "msprt: difference of means overflows")
 	}

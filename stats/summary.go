@@ -8,9 +8,10 @@ import "math"
 // a small value; it is not safe for concurrent mutation, but copies are
 // independent.
 type Summary struct {
-	n    int64
-	mean float64
-	m2   float64 // sum of squared deviations from the mean
+	n     int64
+	shift float64 // a value near the data: the first one seen
+	mean  float64 // mean of x - shift; small, so it keeps its digits
+	m2    float64 // sum of squared deviations from the mean
 }
 
 // summarizeBlock is the block length of Summarize: each block is summarised
@@ -24,32 +25,37 @@ const summarizeBlock = 512
 // which every test rejects with ErrInvalidInput.
 func Summarize(xs []float64) Summary {
 	var s Summary
+	if len(xs) == 0 {
+		return s
+	}
+	shift := xs[0]
 	for len(xs) > 0 {
 		k := min(len(xs), summarizeBlock)
-		s = s.Merge(summarizeBlockOf(xs[:k]))
+		s = s.Merge(summarizeBlockOf(xs[:k], shift))
 		xs = xs[k:]
 	}
 	return s
 }
 
-func summarizeBlockOf(xs []float64) Summary {
+func summarizeBlockOf(xs []float64, shift float64) Summary {
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(xs); i += 4 {
-		s0 += xs[i]
-		s1 += xs[i+1]
-		s2 += xs[i+2]
-		s3 += xs[i+3]
+		s0 += xs[i] - shift
+		s1 += xs[i+1] - shift
+		s2 += xs[i+2] - shift
+		s3 += xs[i+3] - shift
 	}
 	for ; i < len(xs); i++ {
-		s0 += xs[i]
+		s0 += xs[i] - shift
 	}
 	n := float64(len(xs))
 	mean := ((s0 + s1) + (s2 + s3)) / n
+	c := shift // deviations are (x - shift) - mean
 	var q0, q1, q2, q3, c0 float64
 	i = 0
 	for ; i+4 <= len(xs); i += 4 {
-		d0, d1, d2, d3 := xs[i]-mean, xs[i+1]-mean, xs[i+2]-mean, xs[i+3]-mean
+		d0, d1, d2, d3 := (xs[i]-c)-mean, (xs[i+1]-c)-mean, (xs[i+2]-c)-mean, (xs[i+3]-c)-mean
 		q0 += d0 * d0
 		q1 += d1 * d1
 		q2 += d2 * d2
@@ -57,12 +63,12 @@ func summarizeBlockOf(xs []float64) Summary {
 		c0 += (d0 + d1) + (d2 + d3)
 	}
 	for ; i < len(xs); i++ {
-		d := xs[i] - mean
+		d := (xs[i] - c) - mean
 		q0 += d * d
 		c0 += d
 	}
 	// c0 corrects the mean for the rounding of the first pass.
-	return Summary{n: int64(len(xs)), mean: mean + c0/n, m2: (q0 + q1) + (q2 + q3) - c0*c0/n}
+	return Summary{n: int64(len(xs)), shift: shift, mean: mean + c0/n, m2: (q0 + q1) + (q2 + q3) - c0*c0/n}
 }
 
 // NewSummary returns the summary of n values with the given mean and sample
@@ -73,15 +79,19 @@ func NewSummary(n int64, mean, variance float64) Summary {
 	case n <= 0:
 		return Summary{}
 	case n == 1:
-		return Summary{n: 1, mean: mean}
+		return Summary{n: 1, shift: mean}
 	}
-	return Summary{n: n, mean: mean, m2: variance * float64(n-1)}
+	return Summary{n: n, shift: mean, m2: variance * float64(n-1)}
 }
 
 // Add adds one value (Welford's update):
 //
 //	n += 1; d = x - mean; mean += d/n; m2 += d*(x - mean)
 func (s *Summary) Add(x float64) {
+	if s.n == 0 {
+		s.shift = x
+	}
+	x -= s.shift
 	s.n++
 	d := x - s.mean
 	s.mean += d / float64(s.n)
@@ -102,11 +112,12 @@ func (s Summary) Merge(o Summary) Summary {
 	}
 	na, nb := float64(s.n), float64(o.n)
 	n := na + nb
-	d := o.mean - s.mean
+	d := (o.mean + (o.shift - s.shift)) - s.mean
 	return Summary{
-		n:    s.n + o.n,
-		mean: s.mean + d*(nb/n),
-		m2:   s.m2 + o.m2 + d*d*(na*(nb/n)),
+		n:     s.n + o.n,
+		shift: s.shift,
+		mean:  s.mean + d*(nb/n),
+		m2:    s.m2 + o.m2 + d*d*(na*(nb/n)),
 	}
 }
 
@@ -114,7 +125,7 @@ func (s Summary) Merge(o Summary) Summary {
 func (s Summary) N() int64 { return s.n }
 
 // Mean returns the sample mean; 0 for an empty summary.
-func (s Summary) Mean() float64 { return s.mean }
+func (s Summary) Mean() float64 { return s.shift + s.mean }
 
 // Variance returns the sample variance with the n-1 denominator; 0 when
 // N < 2.
@@ -129,11 +140,17 @@ func (s Summary) Variance() float64 {
 
 // check validates a summary for a t test.
 func (s Summary) check(name string) error {
-	if !finite(s.mean) || !finite(s.m2) || s.m2 < 0 {
+	if !finite(s.Mean()) || !finite(s.mean) || !finite(s.m2) || s.m2 < 0 {
 		return errorf(ErrInvalidInput, "%s: mean and variance must be finite and variance >= 0", name)
 	}
 	if s.n < 2 {
 		return errorf(ErrInsufficientData, "%s: need at least 2 values, have %d", name, s.n)
 	}
 	return nil
+}
+
+// diffMeans returns Mean(a) - Mean(b), subtracting the shifts and the small
+// means separately so that nearby large means keep their digits.
+func diffMeans(a, b Summary) float64 {
+	return (a.shift - b.shift) + (a.mean - b.mean)
 }

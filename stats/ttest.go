@@ -26,7 +26,7 @@ func WelchTTest(control, treatment Summary, alt Alternative, confidence float64)
 	vn2 := control.Variance() / n2
 	df := (vn1 + vn2) * (vn1 + vn2) / (vn1*vn1/(n1-1) + vn2*vn2/(n2-1))
 	se := math.Sqrt(vn1 + vn2)
-	return tResult(treatment.mean-control.mean, se, df, alt, confidence)
+	return tResult(diffMeans(treatment, control), se, df, alt, confidence)
 }
 
 // StudentTTest compares the means of two groups assuming equal variances
@@ -49,7 +49,7 @@ func StudentTTest(control, treatment Summary, alt Alternative, confidence float6
 	df := n1 + n2 - 2
 	svar := ((n1-1)*treatment.Variance() + (n2-1)*control.Variance()) / df
 	se := math.Sqrt(svar * (1/n1 + 1/n2))
-	return tResult(treatment.mean-control.mean, se, df, alt, confidence)
+	return tResult(diffMeans(treatment, control), se, df, alt, confidence)
 }
 
 func checkTTest(control, treatment Summary, alt Alternative, confidence float64) error {
