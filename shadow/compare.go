@@ -14,14 +14,76 @@ import (
 // outputs.
 func Equal[T comparable](a, b T) bool { return a == b }
 
-// DeepEqual reports whether a and b are deeply equal, as reflect.DeepEqual
-// does. It is the router's default comparator. Note that a NaN is not
-// deeply equal to itself; use FloatTolerance or SliceTolerance for floats.
-// For outputs that are not pointers it may allocate.
+// DeepEqual reports whether a and b are deeply equal, exactly as
+// reflect.DeepEqual(a, b) does. It is the router's default comparator. Note
+// that a NaN is not deeply equal to itself; use FloatTolerance or
+// SliceTolerance for floats.
+//
+// It does not allocate for plain data (booleans, numbers, strings, and
+// arrays and structs made only of them, compared with ==) nor for slices of
+// float64, float32, int, int64 or string; other types go through
+// reflect.DeepEqual, which allocates (two allocations for a struct with a
+// slice field, for example). For such types a hand-written comparator is
+// cheaper.
 func DeepEqual[T any](a, b T) bool {
-	// Comparing pointers to the values gives the same answer as comparing
-	// the values (DeepEqual follows pointers) without boxing a copy of each.
-	return reflect.DeepEqual(&a, &b)
+	switch pa := any(&a).(type) {
+	case *[]float64:
+		return sliceDeepEqual(*pa, *any(&b).(*[]float64))
+	case *[]float32:
+		return sliceDeepEqual(*pa, *any(&b).(*[]float32))
+	case *[]int:
+		return sliceDeepEqual(*pa, *any(&b).(*[]int))
+	case *[]int64:
+		return sliceDeepEqual(*pa, *any(&b).(*[]int64))
+	case *[]string:
+		return sliceDeepEqual(*pa, *any(&b).(*[]string))
+	}
+	if plain(reflect.TypeFor[T]()) {
+		// For plain data, == and reflect.DeepEqual agree, and boxing
+		// values that do not escape does not allocate.
+		return any(a) == any(b)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// sliceDeepEqual is reflect.DeepEqual for slices of comparable scalars:
+// nil differs from empty, and a slice equals itself even if it holds NaNs.
+func sliceDeepEqual[E comparable](x, y []E) bool {
+	if (x == nil) != (y == nil) || len(x) != len(y) {
+		return false
+	}
+	if len(x) == 0 || &x[0] == &y[0] {
+		return true
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// plain reports whether == on values of t means the same as
+// reflect.DeepEqual: no pointers, interfaces, slices, maps, funcs or
+// channels anywhere inside, and no blank struct fields (which == skips).
+func plain(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
+	case reflect.Array:
+		return plain(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Name == "_" || !plain(f.Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // By returns a comparator of Out that compares the parts key extracts
