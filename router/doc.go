@@ -1,0 +1,42 @@
+// Package router serves several versions (variants) of a model behind one
+// call and decides, per request, which one answers.
+//
+// A Router holds a set of named Predictors and a strategy.Plan. For each
+// request, Predict:
+//
+//  1. loads the current plan and variant set with one atomic load (no lock);
+//  2. matches the Unit's attributes against the plan's rules in order — the
+//     first rule whose audience matches decides the split, otherwise the
+//     default split applies;
+//  3. picks the variant in the split by sticky, weighted rendezvous hashing
+//     of (plan name, unit key);
+//  4. calls the variant. An error, a panic (ErrPredictorPanic) or a timeout
+//     (Config.Timeout) fails the call; if the plan names a fallback for the
+//     variant, the fallback serves instead;
+//  5. reports the Outcome — assigned variant, served variant, the assigned
+//     variant's failure, latency — to the observers.
+//
+// Decide runs steps 1–3 alone, so applications can unit-test routing
+// without models. Decide and Predict allocate nothing when the Unit's
+// attributes are a composite literal and no timeout is set.
+//
+// Plans and variants change while the router serves. SetPlan validates a
+// new plan against the registered variants and swaps it in atomically; a
+// rejected plan leaves the old one serving. AddVariant registers a model
+// loaded at run time; RemoveVariant retires one that no plan refers to,
+// waiting for its calls in flight before closing it. Pin carries one
+// decision through the several model calls of a request, so a pipeline
+// never mixes two plans during a swap.
+//
+// Intent to treat: when a fallback serves, Outcome.Decision.Variant is
+// still the assigned variant and Outcome.Served says who answered, so an
+// analysis can count the request for the variant it was assigned to, or
+// exclude failovers — a failover is never silently counted as the assigned
+// variant's success (Outcome.Failure holds its error).
+//
+// Units without a key (anonymous requests) are never hashed: they get the
+// majority variant of their split (strategy.ReasonNoKey).
+//
+// Close stops the router, waits for calls in flight and closes predictors
+// that implement io.Closer.
+package router
