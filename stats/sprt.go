@@ -45,12 +45,10 @@ func MixtureSPRT(control, treatment Summary, tau2 float64) (Result, error) {
 		logL = 0.5*math.Log1p(-r) + z*z*r/2
 	}
 	res := Result{Effect: d}
-	switch {
-	case logL > math.Log(math.MaxFloat64):
-		res.Statistic, res.PValue = math.MaxFloat64, 0
-	default:
-		res.Statistic = math.Exp(logL)
-		res.PValue = math.Min(1, math.Exp(-logL))
+	res.Statistic = math.Exp(logL)
+	res.PValue = math.Min(1, math.Exp(-logL))
+	if math.IsInf(res.Statistic, 1) {
+		res.Statistic = math.MaxFloat64
 	}
 	return res, nil
 }
