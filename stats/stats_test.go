@@ -109,7 +109,10 @@ func TestErrors(t *testing.T) {
 		{"z-zero-trials", call(func() error { _, e := TwoProportionZTest(Proportion{}, p, TwoSided, 0.95); return e }), ErrInsufficientData},
 		{"z-negative", call(func() error { _, e := TwoProportionZTest(Proportion{-1, 10}, p, TwoSided, 0.95); return e }), ErrInvalidInput},
 		{"z-too-many", call(func() error { _, e := TwoProportionZTest(Proportion{11, 10}, p, TwoSided, 0.95); return e }), ErrInvalidInput},
-		{"z-no-variation", call(func() error { _, e := TwoProportionZTest(Proportion{0, 10}, Proportion{0, 5}, TwoSided, 0.95); return e }), ErrInsufficientData},
+		{"z-no-variation", call(func() error {
+			_, e := TwoProportionZTest(Proportion{0, 10}, Proportion{0, 5}, TwoSided, 0.95)
+			return e
+		}), ErrInsufficientData},
 		{"mwu-empty", call(func() error { _, e := MannWhitneyU(nil, []float64{1}, TwoSided); return e }), ErrInsufficientData},
 		{"mwu-nan", call(func() error { _, e := MannWhitneyU([]float64{math.NaN()}, []float64{1}, TwoSided); return e }), ErrInvalidInput},
 		{"mwu-all-tied", call(func() error { _, e := MannWhitneyU([]float64{1, 1}, []float64{1}, TwoSided); return e }), ErrInsufficientData},
