@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/varroute/varroute/shadow"
 )
@@ -126,4 +127,118 @@ func BenchmarkPoolDrop(b *testing.B) {
 			b.Fatal("a full pool accepted a task")
 		}
 	}
+}
+
+type constModel struct{ out float64 }
+
+func (m constModel) Predict(ctx context.Context, in []float64) (float64, error) { return m.out, nil }
+
+// BenchmarkMirror is the whole background half of a shadow dispatch as the
+// router wires it: TrySubmit, then on the worker Call (predict, compare
+// with DeepEqual) and Aggregator.Record.
+func BenchmarkMirror(b *testing.B) {
+	agg := shadow.NewAggregator(0.95)
+	var model shadow.Predictor[[]float64, float64] = constModel{out: 1}
+	p := newBenchPool(b, shadow.Config{}, func(ctx context.Context, t benchTask) error {
+		_, c := shadow.Call(ctx, model, t.in, t.out, shadow.DeepEqual[float64])
+		c.Primary, c.Shadow = benchInfo.Primary, benchInfo.Shadow
+		agg.Record(ctx, c)
+		return c.Err
+	})
+	ctx := b.Context()
+	task := benchTask{in: []float64{1, 2, 3}, out: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		for !p.TrySubmit(ctx, benchInfo, task) {
+			runtime.Gosched()
+		}
+	}
+}
+
+func BenchmarkAggregatorRecord(b *testing.B) {
+	agg := shadow.NewAggregator(0.95)
+	ctx := b.Context()
+	c := shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: true, PrimaryLatency: 1200 * time.Microsecond, ShadowLatency: 3 * time.Millisecond}
+	b.ReportAllocs()
+	for b.Loop() {
+		agg.Record(ctx, c)
+	}
+}
+
+func BenchmarkAggregatorRecordParallel(b *testing.B) {
+	agg := shadow.NewAggregator(0.95)
+	c := shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: true, PrimaryLatency: 1200 * time.Microsecond, ShadowLatency: 3 * time.Millisecond}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			agg.Record(ctx, c)
+		}
+	})
+}
+
+func BenchmarkAggregatorReport(b *testing.B) {
+	agg := shadow.NewAggregator(0.95)
+	ctx := b.Context()
+	for i := range 10000 {
+		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: i%7 != 0, ShadowLatency: time.Duration(i) * time.Microsecond})
+		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v1", NoiseFloor: true, Agreed: i%13 != 0})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = agg.Report()
+	}
+}
+
+func BenchmarkDriftAdd(b *testing.B) {
+	d := shadow.NewDrift(1000)
+	b.ReportAllocs()
+	x := 0.0
+	for b.Loop() {
+		d.Add(x, x+0.1)
+		x += 0.001
+	}
+}
+
+func BenchmarkDriftKS(b *testing.B) {
+	d := shadow.NewDrift(1000)
+	for i := range 1000 {
+		d.Add(float64(i%97), float64(i%89))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = d.KS()
+	}
+}
+
+func BenchmarkDriftPSI(b *testing.B) {
+	d := shadow.NewDrift(1000)
+	for i := range 1000 {
+		d.Add(float64(i%97), float64(i%89))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = d.PSI(10)
+	}
+}
+
+func BenchmarkDeepEqual(b *testing.B) {
+	type out struct {
+		Label string
+		Score float64
+	}
+	x, y := out{"cat", 0.9}, out{"cat", 0.9}
+	s1, s2 := []float64{0.1, 0.2, 0.7}, []float64{0.1, 0.2, 0.7}
+	b.Run("plain-struct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = shadow.DeepEqual(x, y)
+		}
+	})
+	b.Run("float-slice", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = shadow.DeepEqual(s1, s2)
+		}
+	})
 }

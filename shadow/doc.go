@@ -6,15 +6,16 @@
 //
 // A Pool[T] runs shadow calls on at most Config.MaxInFlight worker
 // goroutines (default 64), started on demand and owned by the pool.
-// TrySubmit hands a task to an idle worker over an unbuffered channel and
-// returns true, or returns false at once and counts a drop when every worker
-// is busy or the pool is closed: the primary never waits for a shadow, and
-// under overload the pool sheds work instead of queueing it, so memory stays
-// flat and in-flight calls never exceed the bound. Stats reports exact
-// counters: submitted, dropped, completed, errors, timed out, panicked, in
-// flight. Close(ctx) stops intake, waits for in-flight calls until ctx ends,
-// then cancels the calls still running; after Close returns nil no goroutine
-// of the pool is left.
+// TrySubmit admits a task only if fewer than MaxInFlight are in flight (an
+// atomic compare-and-swap that never overshoots), then hands it to a worker
+// through a channel whose capacity is that same bound, so the send never
+// blocks; when the bound is reached it returns false at once and counts a
+// drop. The primary never waits for a shadow, and under overload the pool
+// sheds work instead of queueing it: memory stays flat and in-flight calls
+// never exceed the bound. Stats reports exact counters: submitted, dropped,
+// completed, errors, timed out, panicked, in flight. Close(ctx) stops
+// intake, waits for in-flight calls until ctx ends, then cancels the calls
+// still running; after Close returns nil no goroutine of the pool is left.
 //
 // # The call's context
 //
@@ -34,8 +35,9 @@
 //
 // # Never touching the user
 //
-// A shadow cannot delay, fail or change a primary response: submission is a
-// non-blocking channel send that does not allocate; the shadow runs on a
+// A shadow cannot delay, fail or change a primary response: submission is
+// an atomic admission and a channel send that cannot block, without
+// allocation; the shadow runs on a
 // pool worker; its panics are recovered (Stats.Panicked, Config.OnPanic,
 // *PanicError), its errors and timeouts are counted and recorded, and its
 // answer is only ever compared, never returned. The only shared resources

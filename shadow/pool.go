@@ -83,7 +83,9 @@ type Stats struct {
 	// Panicked counts calls that panicked or returned an error matching
 	// ErrPanic.
 	Panicked int64 `json:"panicked"`
-	// InFlight is the number of calls running now; never above MaxInFlight.
+	// InFlight is the number of accepted calls not yet completed (running,
+	// or handed to a worker that is about to run them); never above
+	// MaxInFlight.
 	InFlight int64 `json:"in_flight"`
 }
 
@@ -95,24 +97,29 @@ type Stats struct {
 // NewPool. Every pool must be closed with Close to stop its workers.
 type Pool[T any] struct {
 	run       func(context.Context, T) error
-	max       int32
+	max       int64
 	timeout   time.Duration
 	onPanic   func(*PanicError)
 	causeKey  any
-	tasks     chan job[T]   // unbuffered: a send succeeds only into an idle worker
-	quit      chan struct{} // closed by Close
-	allDone   chan struct{} // closed when the last worker has exited after Close
-	closing   atomic.Bool   // Close was called
-	cancelled atomic.Bool   // Close gave up waiting; new calls start cancelled
+	tasks     chan job[T]   // capacity max; never full, since inFlight <= max
+	quit      chan struct{} // closed once closing and nothing is in flight
+	allDone   chan struct{} // closed when quit is closed and no worker is left
+	closing   atomic.Bool   // Close was called: intake has stopped
+	cancelled atomic.Bool   // Close gave up waiting; calls start cancelled
+	drainOnce sync.Once
 
 	mu     sync.Mutex
-	live   atomic.Int32 // workers started and not exited; changed under mu
-	closed bool         // guarded by mu
+	live   atomic.Int64 // workers started and not exited; changed under mu
+	quitOK bool         // guarded by mu; quit is closed
 	slots  []*slot      // guarded by mu
+
+	// inFlight counts accepted tasks not yet finished (queued for an
+	// instant, or running). It is the admission counter: TrySubmit
+	// increments it with a compare-and-swap that never passes max.
+	inFlight atomic.Int64
 
 	submitted, dropped, completed atomic.Int64
 	errs, timedOut, panicked      atomic.Int64
-	inFlight                      atomic.Int64
 }
 
 // job is what travels from TrySubmit to a worker. It is sent by value: the
@@ -131,7 +138,7 @@ type job[T any] struct {
 // until it returns.
 //
 // NewPool returns an error wrapping ErrConfig if cfg has a negative field or
-// run is nil.
+// run is nil. It starts no goroutine.
 func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*Pool[T], error) {
 	switch {
 	case run == nil:
@@ -151,21 +158,21 @@ func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*P
 	}
 	return &Pool[T]{
 		run:      run,
-		max:      int32(cfg.MaxInFlight),
+		max:      int64(cfg.MaxInFlight),
 		timeout:  cfg.Timeout,
 		onPanic:  cfg.OnPanic,
 		causeKey: probeCauseKey(),
-		tasks:    make(chan job[T]),
+		tasks:    make(chan job[T], cfg.MaxInFlight),
 		quit:     make(chan struct{}),
 		allDone:  make(chan struct{}),
 	}, nil
 }
 
-// TrySubmit hands task to an idle worker and returns true, or returns false
-// at once, counting a drop, when MaxInFlight calls are already running or
+// TrySubmit hands task to a worker and returns true, or returns false at
+// once, counting a drop, when MaxInFlight calls are already in flight or
 // the pool is closed. It never blocks and never runs task on the caller's
-// goroutine. Under contention it may drop slightly before the bound is
-// reached (a worker finishing a call is not idle yet); it never exceeds it.
+// goroutine; it starts a worker when none is idle and fewer than
+// MaxInFlight exist.
 //
 // The call's context keeps ctx's values (trace spans survive) but not its
 // cancellation or deadline; it is marked with info (see FromContext). A nil
@@ -173,66 +180,102 @@ func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*P
 //
 // task is used on another goroutine after TrySubmit returns: the caller must
 // not mutate anything task shares (slices, maps, pointed-to structs) from
-// then on. TrySubmit does not allocate; the call itself allocates its
-// context (one allocation), plus its Done channel if run asks for it.
+// then on. TrySubmit does not allocate (except the first time it starts
+// each worker); the call itself allocates its context (one allocation),
+// plus its Done channel if run asks for it.
 func (p *Pool[T]) TrySubmit(ctx context.Context, info Info, task T) bool {
+	if p.closing.Load() || !p.admit() {
+		p.dropped.Add(1)
+		return false
+	}
 	if p.closing.Load() {
+		// Close started after admit: back out, so that Close, which saw
+		// or will see this admission, can finish.
+		p.release()
 		p.dropped.Add(1)
 		return false
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	j := job[T]{parent: ctx, info: info, task: task}
-	select {
-	case p.tasks <- j:
-		p.submitted.Add(1)
-		return true
-	default:
+	p.tasks <- job[T]{parent: ctx, info: info, task: task} // never blocks: len <= inFlight <= max = cap
+	p.submitted.Add(1)
+	if len(p.tasks) > 0 && p.live.Load() < p.max {
+		// No worker was waiting (a waiting one takes the job at once,
+		// leaving the buffer empty): start one.
+		p.spawn()
 	}
-	if p.live.Load() < p.max && p.spawn(j) {
-		p.submitted.Add(1)
-		return true
-	}
-	p.dropped.Add(1)
-	return false
+	return true
 }
 
-// spawn starts a worker with j as its first task, unless the pool is full
-// or closed.
-func (p *Pool[T]) spawn(j job[T]) bool {
-	p.mu.Lock()
-	if p.closed || p.live.Load() >= p.max {
+// admit takes one of the max in-flight places, or reports false if none is
+// free. It never lets inFlight pass max, even for an instant.
+func (p *Pool[T]) admit() bool {
+	for {
+		n := p.inFlight.Load()
+		if n >= p.max {
+			return false
+		}
+		if p.inFlight.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release gives back an in-flight place. The release that empties a
+// closing pool lets the workers go.
+func (p *Pool[T]) release() {
+	if p.inFlight.Add(-1) == 0 && p.closing.Load() {
+		p.drain()
+	}
+}
+
+// drain closes quit (once), so idle workers exit.
+func (p *Pool[T]) drain() {
+	p.drainOnce.Do(func() {
+		p.mu.Lock()
+		close(p.quit)
+		p.quitOK = true
+		if p.live.Load() == 0 {
+			close(p.allDone)
+		}
 		p.mu.Unlock()
-		return false
+	})
+}
+
+// spawn starts a worker unless max are running or the pool has drained.
+func (p *Pool[T]) spawn() {
+	p.mu.Lock()
+	if p.quitOK || p.live.Load() >= p.max {
+		p.mu.Unlock()
+		return
 	}
 	p.live.Add(1)
 	s := new(slot)
 	p.slots = append(p.slots, s)
 	p.mu.Unlock()
-	go p.work(s, j)
-	return true
+	go p.work(s)
 }
 
-// work is a worker's loop: run j, then wait for the next job or Close.
-func (p *Pool[T]) work(s *slot, j job[T]) {
+// work is a worker's loop: take jobs until the pool has drained.
+func (p *Pool[T]) work(s *slot) {
 	defer p.exit(s)
 	for {
-		p.call(s, j)
-		j = job[T]{} // do not keep the last task reachable while idle
 		select {
-		case j = <-p.tasks:
+		case j := <-p.tasks:
+			p.call(s, j)
 		case <-p.quit:
 			return
 		}
 	}
 }
 
-// exit unregisters a worker; the last one out after Close closes allDone.
+// exit unregisters a worker; the last one out after draining closes
+// allDone.
 func (p *Pool[T]) exit(s *slot) {
 	s.stop()
 	p.mu.Lock()
-	if p.live.Add(-1) == 0 && p.closed {
+	if p.live.Add(-1) == 0 && p.quitOK {
 		close(p.allDone)
 	}
 	p.mu.Unlock()
@@ -240,7 +283,6 @@ func (p *Pool[T]) exit(s *slot) {
 
 // call runs one job on slot s and classifies its outcome.
 func (p *Pool[T]) call(s *slot, j job[T]) {
-	p.inFlight.Add(1)
 	start := time.Now()
 	c := &callCtx{
 		parent:   j.parent,
@@ -265,10 +307,10 @@ func (p *Pool[T]) call(s *slot, j job[T]) {
 		p.errs.Add(1)
 	}
 	p.completed.Add(1)
-	p.inFlight.Add(-1)
 	if pe != nil && p.onPanic != nil {
 		p.report(pe)
 	}
+	p.release()
 }
 
 // protect calls run, turning a panic into a *PanicError.
@@ -307,25 +349,17 @@ func (p *Pool[T]) MaxInFlight() int { return int(p.max) }
 func (p *Pool[T]) Timeout() time.Duration { return p.timeout }
 
 // Close stops intake (later TrySubmit calls return false and count as
-// dropped) and waits for in-flight calls to finish. If they do before ctx
-// ends, every worker has exited and Close returns nil. Otherwise Close
+// dropped) and waits for the calls in flight to finish. If they do before
+// ctx ends, every worker has exited and Close returns nil. Otherwise Close
 // cancels the contexts of the calls still running (and of any that start
 // after) and returns an error wrapping ctx.Err(); workers exit as soon as
 // their calls return, and a later Close can wait for them again.
 //
 // Close is safe for concurrent use and may be called more than once.
 func (p *Pool[T]) Close(ctx context.Context) error {
-	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		p.closing.Store(true)
-		close(p.quit)
-		if p.live.Load() == 0 {
-			close(p.allDone)
-		}
+	if !p.closing.Swap(true) && p.inFlight.Load() == 0 {
+		p.drain()
 	}
-	p.mu.Unlock()
-
 	select {
 	case <-p.allDone:
 		return nil

@@ -3,6 +3,7 @@ package shadow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/varroute/varroute/shadow"
 )
@@ -310,6 +312,7 @@ func TestPoolOverload(t *testing.T) {
 	assert.Positive(t, s.Dropped)
 	assert.False(t, p.TrySubmit(context.Background(), shadow.Info{}, 0), "closed pool accepts nothing")
 	assert.Equal(t, s.Dropped+1, p.Stats().Dropped)
+	goleak.VerifyNone(t)
 }
 
 func TestPoolClose(t *testing.T) {
@@ -412,4 +415,74 @@ func TestPoolCloseIdle(t *testing.T) {
 	cancel()
 	require.NoError(t, p.Close(ctx), "an idle pool closes even with a done ctx")
 	require.NoError(t, p.Close(ctx), "Close is idempotent")
+}
+
+// TestPoolBoundExact checks that the pool accepts exactly MaxInFlight
+// calls, drops the next, and accepts again as soon as one finishes.
+func TestPoolBoundExact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const max = 4
+		release := make(chan struct{})
+		p, err := shadow.NewPool(shadow.Config{MaxInFlight: max}, func(ctx context.Context, _ int) error {
+			<-release
+			return nil
+		})
+		require.NoError(t, err)
+		for i := range max {
+			require.True(t, p.TrySubmit(t.Context(), shadow.Info{}, i), "submission %d", i)
+		}
+		assert.False(t, p.TrySubmit(t.Context(), shadow.Info{}, max), "over the bound")
+		synctest.Wait()
+		assert.Equal(t, int64(max), p.Stats().InFlight)
+
+		release <- struct{}{} // one call finishes
+		synctest.Wait()
+		assert.Equal(t, int64(max-1), p.Stats().InFlight)
+		assert.True(t, p.TrySubmit(t.Context(), shadow.Info{}, 0), "a place is free again")
+		assert.False(t, p.TrySubmit(t.Context(), shadow.Info{}, 0))
+
+		close(release)
+		closePool(t, p)
+		assert.Equal(t, shadow.Stats{Submitted: max + 1, Dropped: 2, Completed: max + 1}, p.Stats())
+	})
+}
+
+// TestPoolCloseRacesSubmit closes the pool while submitters are busy: no
+// accepted task may be lost, and no goroutine may stay behind.
+func TestPoolCloseRacesSubmit(t *testing.T) {
+	for round := range 20 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
+			var ran atomic.Int64
+			p, err := shadow.NewPool(shadow.Config{MaxInFlight: 3}, func(ctx context.Context, _ int) error {
+				ran.Add(1)
+				runtime.Gosched()
+				return nil
+			})
+			require.NoError(t, err)
+			var accepted atomic.Int64
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for range 4 {
+				wg.Go(func() {
+					<-start
+					for i := range 2000 {
+						if p.TrySubmit(context.Background(), shadow.Info{}, i) {
+							accepted.Add(1)
+						}
+					}
+				})
+			}
+			close(start)
+			runtime.Gosched()
+			require.NoError(t, p.Close(context.Background()))
+			wg.Wait()
+			s := p.Stats()
+			assert.Equal(t, accepted.Load(), s.Submitted)
+			assert.Equal(t, s.Submitted, s.Completed)
+			assert.Equal(t, s.Submitted, ran.Load())
+			assert.Equal(t, int64(8000), s.Submitted+s.Dropped)
+			assert.Zero(t, s.InFlight)
+			goleak.VerifyNone(t)
+		})
+	}
 }
