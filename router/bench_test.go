@@ -2,10 +2,14 @@ package router
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
 )
 
@@ -115,4 +119,130 @@ func BenchmarkPredictParallel(b *testing.B) {
 			}}, 3)
 		}
 	})
+}
+
+// BenchmarkPredictShadow is BenchmarkPredict with one shadow at 100%: the
+// difference is the cost of dispatching the mirrored call, including what
+// the shadow worker allocates.
+func BenchmarkPredictShadow(b *testing.B) {
+	p := ruleAndCanary()
+	p.Shadows = []strategy.Mirror{{Variant: "shadow", Percent: 100}}
+	r := newBenchRouter(b, p, "stable", "next", "west", "shadow")
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
+			audience.String("location", benchLocations[i&3]),
+			audience.Int("age", 30),
+		}}, 3)
+	}
+	b.StopTimer()
+	_ = r.Close(context.Background())
+	st := r.ShadowStats()
+	b.ReportMetric(float64(st.Dropped)/float64(st.Submitted+st.Dropped), "dropped/op")
+}
+
+// BenchmarkShadowIsolation measures what a slow shadow does to the primary's
+// latency: a ~1 ms primary with and without a ~200 ms shadow at 100%, under
+// 16 concurrent callers, requests of both routers interleaved so machine
+// noise hits both alike. It reports the p50 and p99 ratios (with / without);
+// 1.0 means the user cannot tell the shadow exists.
+func BenchmarkShadowIsolation(b *testing.B) {
+	work := func(d time.Duration) Predictor[float64, float64] {
+		return PredictorFunc[float64, float64](func(ctx context.Context, x float64) (float64, error) {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return x, nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		})
+	}
+	vs := map[string]Predictor[float64, float64]{"live": work(time.Millisecond), "cand": work(200 * time.Millisecond)}
+	plain, err := New(Config[float64, float64]{Variants: vs, Plan: strategy.BigBang("live")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mirrored, err := New(Config[float64, float64]{Variants: vs, Plan: strategy.Shadow("live", "cand")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	var with, without []time.Duration
+	b.SetParallelism(8) // 16 callers on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		var w, wo []time.Duration
+		for pb.Next() {
+			i++
+			r := plain
+			if i%2 == 0 {
+				r = mirrored
+			}
+			start := time.Now()
+			_, _ = r.Predict(context.Background(), Unit{Key: benchKeys[i&1023]}, 1)
+			if d := time.Since(start); r == mirrored {
+				w = append(w, d)
+			} else {
+				wo = append(wo, d)
+			}
+		}
+		mu.Lock()
+		with, without = append(with, w...), append(without, wo...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	_ = plain.Close(context.Background())
+	_ = mirrored.Close(context.Background())
+	if len(with) < 10 || len(without) < 10 {
+		return
+	}
+	q := func(ds []time.Duration, p float64) float64 {
+		slices.Sort(ds)
+		return float64(ds[int(p*float64(len(ds)-1))])
+	}
+	b.ReportMetric(q(with, 0.5)/q(without, 0.5), "p50-ratio")
+	b.ReportMetric(q(with, 0.99)/q(without, 0.99), "p99-ratio")
+	b.ReportMetric(q(with, 0.5)/1e6, "p50-ms")
+	st := mirrored.ShadowStats()
+	b.ReportMetric(float64(st.Dropped)/float64(max(1, st.Submitted+st.Dropped)), "shadow-dropped/op")
+}
+
+// BenchmarkPredictShadowPaced waits for each shadow call to be recorded
+// before the next request, so no call is dropped: ns/op is a whole
+// round trip (Predict, hand-off, the shadow call on a worker, comparison,
+// aggregation) and allocs/op counts everything a mirrored request costs.
+func BenchmarkPredictShadowPaced(b *testing.B) {
+	p := ruleAndCanary()
+	p.Shadows = []strategy.Mirror{{Variant: "shadow", Percent: 100}}
+	done := make(chan struct{}, 1)
+	sink := shadow.SinkFunc(func(context.Context, shadow.Comparison) { done <- struct{}{} })
+	vs := map[string]Predictor[float64, float64]{}
+	for i, n := range []string{"stable", "next", "west", "shadow"} {
+		vs[n] = model{w: float64(i + 1)}
+	}
+	r, err := New(Config[float64, float64]{Variants: vs, Plan: p, ShadowSinks: []shadow.Sink{sink}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
+			audience.String("location", benchLocations[i&3]),
+		}}, 3)
+		<-done
+	}
+	b.StopTimer()
+	_ = r.Close(context.Background())
+	if st := r.ShadowStats(); st.Dropped != 0 {
+		b.Fatalf("%d shadow calls dropped", st.Dropped)
+	}
 }

@@ -8,6 +8,7 @@ type pinned[In, Out any] struct {
 	snap     *snapshot[In, Out]
 	decision Decision
 	variant  int
+	shadows  uint8
 }
 
 // pinKey is the context key of a router's pinned decision; each router has
@@ -24,8 +25,8 @@ type pinKey[In, Out any] struct{ r *Router[In, Out] }
 // allocates; Decide is its allocation-free counterpart.
 func (r *Router[In, Out]) Pin(ctx context.Context, u Unit) (context.Context, Decision) {
 	s := r.snap.Load()
-	d, vi, _ := s.plan.Assign(u.Key, u.Attrs)
-	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, variant: vi}), d
+	d, vi, mask := s.plan.Assign(u.Key, u.Attrs)
+	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, variant: vi, shadows: mask}), d
 }
 
 // PinnedDecision returns the decision pinned in ctx for this router by Pin.

@@ -4,37 +4,19 @@ import (
 	"context"
 	"slices"
 	"sync/atomic"
-	"time"
+
+	"github.com/varroute/varroute/strategy"
 )
 
 type atomicSnapshot[In, Out any] = atomic.Pointer[snapshot[In, Out]]
 
-// An Outcome is what happened to one request.
-type Outcome struct {
-	// Decision is the routing decision; Decision.Variant is the variant
-	// assigned to the unit.
-	Decision Decision
-	// Served is the variant that produced the response: Decision.Variant,
-	// or a fallback when the assigned variant failed. It is "" when no
-	// variant produced a response.
-	Served string
-	// Failure is the assigned variant's error when it failed, whether or
-	// not a fallback then served; nil when it succeeded.
-	Failure error
-	// Err is the error returned to the caller; nil when a variant served.
-	Err error
-	// Latency is the time from the decision to the response, fallbacks
-	// included. It is measured only when someone reads it (Serve, or an
-	// observer is registered) and is 0 otherwise.
-	Latency time.Duration
-}
+// An Outcome is what happened to one request: the decision, the variant
+// that served, the assigned variant's failure and the latency. See
+// strategy.Outcome.
+type Outcome = strategy.Outcome
 
-// FellBack reports whether a fallback, not the assigned variant, served.
-// An intent-to-treat analysis counts the request for Decision.Variant
-// anyway; a per-protocol analysis excludes it.
-func (o Outcome) FellBack() bool { return o.Served != "" && o.Served != o.Decision.Variant }
-
-// An Observer receives the Outcome of every request. Observe is called on
+// An Observer receives the Outcome of every request. The rollout
+// controllers of package strategy are Observers. Observe is called on
 // the request's goroutine after the response is ready, concurrently from
 // many requests: it must be safe for concurrent use, fast, and must not
 // retain o.Err's wrapped values beyond need.

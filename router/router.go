@@ -9,11 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
 )
 
 // Config configures a Router. Variants and Plan are required; every other
-// zero field means: no per-call timeout and no observer.
+// zero field means: no per-call timeout, no observer, shadow calls bounded
+// by the shadow package's defaults and compared with shadow.DeepEqual.
 type Config[In, Out any] struct {
 	// Variants maps each variant's name to the predictor that serves it.
 	// More can be added later with AddVariant.
@@ -32,6 +34,27 @@ type Config[In, Out any] struct {
 	// request's goroutine, after the response is ready: keep them cheap.
 	// Nil means none. More can be added with AddObserver.
 	Observers []Observer
+
+	// Shadow bounds the calls mirrored to the plan's shadows: at most
+	// MaxInFlight at once (more are dropped and counted, never waited
+	// for), each with its own Timeout. The zero value means 64 calls and a
+	// one-second timeout. See package shadow.
+	Shadow shadow.Config
+	// Compare decides whether a shadow's answer agrees with the primary's.
+	// Nil means shadow.DeepEqual; see shadow.FloatTolerance,
+	// shadow.ArgmaxAgree and shadow.By for others.
+	Compare func(primary, shadow Out) bool
+	// ShadowSinks receive every comparison, on the shadow pool's workers;
+	// a sink that also implements shadow.OutputSink[Out] receives both
+	// outputs too (see shadow.DriftSink). Nil means only the built-in
+	// aggregator (ShadowReport) records them.
+	ShadowSinks []shadow.Sink
+	// CopyInput, if not nil, is called on the request's goroutine to copy
+	// the input before it is handed to shadows. A shadow reads its input
+	// on another goroutine after Predict has returned, so callers that
+	// reuse or mutate inputs (buffers from a pool, for example) must either
+	// set CopyInput or stop doing so. Nil means shadows get the same In.
+	CopyInput func(In) In
 }
 
 // A Router routes each request to one of several variants of a model
@@ -41,6 +64,7 @@ type Config[In, Out any] struct {
 type Router[In, Out any] struct {
 	snap    atomicSnapshot[In, Out]
 	timeout time.Duration
+	shadow  *shadowing[In, Out]
 	mu      sync.Mutex // serializes changes; never held by requests
 }
 
@@ -72,9 +96,14 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 			return nil, fmt.Errorf("router: Config.Observers[%d] is nil", i)
 		}
 	}
-	r := &Router[In, Out]{timeout: cfg.Timeout}
+	sh, err := newShadowing(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("router: Config.Shadow: %w", err)
+	}
+	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh}
 	s, err := r.build(cfg.Plan, reg)
 	if err != nil {
+		_ = sh.pool.Close(context.Background()) // started nothing yet
 		return nil, err
 	}
 	s.observers = append([]Observer(nil), cfg.Observers...)
@@ -140,17 +169,19 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 	for {
 		var s *snapshot[In, Out]
 		var vi int
+		var mask uint8
 		if pin != nil {
-			s, vi, o.Decision = pin.snap, pin.variant, pin.decision
+			s, vi, mask, o.Decision = pin.snap, pin.variant, pin.shadows, pin.decision
 		} else {
 			s = r.snap.Load()
 			if s.closed {
 				return zero, o, ErrClosed
 			}
-			o.Decision, vi, _ = s.plan.Assign(u.Key, u.Attrs)
+			o.Decision, vi, mask = s.plan.Assign(u.Key, u.Attrs)
 		}
+		mirrored := mask != 0 || o.Decision.NoiseFloor
 		var start time.Time
-		if timed || len(s.observers) > 0 {
+		if timed || mirrored || len(s.observers) > 0 {
 			start = time.Now()
 		}
 		out, served, err := r.call(ctx, s, vi, in, &o)
@@ -165,6 +196,9 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 			o.Latency = time.Since(start)
 		}
 		o.Err = err
+		if mirrored && err == nil {
+			r.mirror(ctx, s, &o, mask, served, in, out)
+		}
 		for _, ob := range s.observers {
 			ob.Observe(ctx, o)
 		}
@@ -302,7 +336,8 @@ func (r *Router[In, Out]) RemoveVariant(ctx context.Context, name string) error 
 }
 
 // Close stops the router: later calls to Predict return ErrClosed. It waits
-// for calls in flight to return or for ctx to end, then closes every
+// for calls in flight, shadow calls included, to return or for ctx to end
+// (shadow calls still running then are cancelled), then closes every
 // predictor that implements io.Closer. It returns ctx's error if ctx ended
 // first (predictors are then left open), or the predictors' Close errors
 // joined. Calling Close again returns nil.
@@ -318,6 +353,9 @@ func (r *Router[In, Out]) Close(ctx context.Context) error {
 	r.snap.Store(&s)
 	r.mu.Unlock()
 
+	if err := r.shadow.pool.Close(ctx); err != nil {
+		return fmt.Errorf("router: close shadows: %w", err)
+	}
 	for _, v := range old.registry {
 		select {
 		case <-v.retire():
