@@ -26,4 +26,3 @@ type Outcome struct {
 // An intent-to-treat analysis counts the request for Decision.Variant
 // anyway; a per-protocol analysis excludes it.
 func (o Outcome) FellBack() bool { return o.Served != "" && o.Served != o.Decision.Variant }
-
