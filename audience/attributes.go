@@ -37,14 +37,18 @@ func (k Kind) String() string {
 //
 // The zero Value has KindAny and behaves as an absent value.
 type Value struct {
-	s string         // KindString
-	p unsafe.Pointer // KindStrings: *string, first element; length in n
-	n uint64         // bool (0/1), int64, uint64, float64 bits, list length
+	p unsafe.Pointer // KindString: the bytes; KindStrings: the first element
+	n uint64         // string or list length; bool (0/1), int64, uint64, float64 bits
 	k Kind
 }
 
 // StringValue returns a Value of kind string.
-func StringValue(v string) Value { return Value{s: v, k: KindString} }
+func StringValue(v string) Value {
+	return Value{p: unsafe.Pointer(unsafe.StringData(v)), n: uint64(len(v)), k: KindString}
+}
+
+// str returns the string of a KindString Value.
+func (v Value) str() string { return unsafe.String((*byte)(v.p), int(v.n)) }
 
 // BoolValue returns a Value of kind bool.
 func BoolValue(v bool) Value {
@@ -78,7 +82,7 @@ func (v Value) Str() string {
 	if v.k != KindString {
 		return ""
 	}
-	return v.s
+	return v.str()
 }
 
 // Bool returns v's bool if v is of kind bool, and false otherwise.
@@ -167,7 +171,7 @@ func (as Attributes) Get(key string) (Value, bool) {
 func (v Value) String() string {
 	switch v.k {
 	case KindString:
-		return v.s
+		return v.str()
 	case KindBool:
 		return strconv.FormatBool(v.n == 1)
 	case KindInt64:

@@ -237,7 +237,7 @@ func compileLeaf(c *Condition) (node, string, error) {
 				return node{}, field + "[" + strconv.Itoa(i) + "]", err
 			}
 			if spec.arg == argStringList {
-				n.set.addFold(v.s)
+				n.set.addFold(v.str())
 			} else {
 				n.set.add(v)
 			}
@@ -294,7 +294,7 @@ func compileLeaf(c *Condition) (node, string, error) {
 		n.v, err = stringOperand(c.Value, c.Op)
 		if err == nil {
 			var re *regexp.Regexp
-			re, err = regexp.Compile(n.v.s)
+			re, err = regexp.Compile(n.v.str())
 			if err != nil {
 				err = invalid("bad regular expression: %w", err)
 			}
@@ -388,7 +388,7 @@ func versionOperand(x any, op Op) (version, error) {
 	var s string
 	switch v, _ := toScalar(x); v.k {
 	case KindString:
-		s = v.s
+		s = v.str()
 	case KindInt64, KindUint64:
 		s = v.String() // a bare major version such as 2
 	case KindFloat64:
@@ -493,7 +493,7 @@ func (s *valueSet) add(v Value) {
 		if s.strs == nil {
 			s.strs = make(map[string]struct{})
 		}
-		s.strs[v.s] = struct{}{}
+		s.strs[v.str()] = struct{}{}
 	case KindBool:
 		if v.n == 1 {
 			s.hasTrue = true

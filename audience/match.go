@@ -84,24 +84,24 @@ func (n *node) test(v Value) bool {
 	if v.k != KindString {
 		return false
 	}
-	s := v.s
+	s := v.str()
 	switch n.code {
 	case opEqualsFold:
-		return strings.EqualFold(s, n.v.s)
+		return strings.EqualFold(s, n.v.str())
 	case opInFold:
 		return n.set.hasFold(s)
 	case opContains:
-		return strings.Contains(s, n.v.s)
+		return strings.Contains(s, n.v.str())
 	case opContainsFold:
-		return containsFold(s, n.v.s)
+		return containsFold(s, n.v.str())
 	case opPrefix:
-		return strings.HasPrefix(s, n.v.s)
+		return strings.HasPrefix(s, n.v.str())
 	case opPrefixFold:
-		return hasPrefixFold(s, n.v.s)
+		return hasPrefixFold(s, n.v.str())
 	case opSuffix:
-		return strings.HasSuffix(s, n.v.s)
+		return strings.HasSuffix(s, n.v.str())
 	case opSuffixFold:
-		return hasSuffixFold(s, n.v.s)
+		return hasSuffixFold(s, n.v.str())
 	case opRegex:
 		return n.re.match(s)
 	}
@@ -132,7 +132,7 @@ func (n *node) test(v Value) bool {
 func equal(a, b Value) bool {
 	switch b.k {
 	case KindString:
-		return a.k == KindString && a.s == b.s
+		return a.k == KindString && a.str() == b.str()
 	case KindBool:
 		return a.k == KindBool && a.n == b.n
 	}
@@ -149,9 +149,9 @@ func compare(a, b Value) (c int, ok bool) {
 		}
 		// The < operator, not strings.Compare: the latter makes a escape.
 		switch {
-		case a.s < b.s:
+		case a.str() < b.str():
 			return -1, true
-		case a.s > b.s:
+		case a.str() > b.str():
 			return 1, true
 		}
 		return 0, true
@@ -279,7 +279,7 @@ func numKey(v Value) (i int64, u uint64, f float64, which int) {
 func (s *valueSet) has(v Value) bool {
 	switch v.k {
 	case KindString:
-		_, ok := s.strs[v.s]
+		_, ok := s.strs[v.str()]
 		return ok
 	case KindBool:
 		if v.n == 1 {
