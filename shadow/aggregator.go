@@ -132,8 +132,10 @@ type Report struct {
 // Rates are zero when their denominator is zero (check the counts): JSON
 // has no NaN.
 type Row struct {
+	// Primary names the variant that served the requests.
 	Primary string `json:"primary"`
-	Shadow  string `json:"shadow"`
+	// Shadow names the mirrored variant (Primary itself on noise-floor rows).
+	Shadow string `json:"shadow"`
 	// NoiseFloor marks a row of the primary compared with itself.
 	NoiseFloor bool `json:"noise_floor,omitempty"`
 

@@ -90,13 +90,13 @@ func (h *histogram) quantile(q float64) time.Duration {
 // Mean, Min and Max are exact. All fields are zero when Count is zero.
 // Durations are nanoseconds in JSON.
 type LatencySummary struct {
-	Count int64         `json:"count"`
-	Mean  time.Duration `json:"mean"`
-	Min   time.Duration `json:"min"`
-	P50   time.Duration `json:"p50"`
-	P90   time.Duration `json:"p90"`
-	P99   time.Duration `json:"p99"`
-	Max   time.Duration `json:"max"`
+	Count int64         `json:"count"` // number of durations
+	Mean  time.Duration `json:"mean"`  // arithmetic mean
+	Min   time.Duration `json:"min"`   // smallest
+	P50   time.Duration `json:"p50"`   // median
+	P90   time.Duration `json:"p90"`   // 90th percentile
+	P99   time.Duration `json:"p99"`   // 99th percentile
+	Max   time.Duration `json:"max"`   // largest
 }
 
 func (h *histogram) summary() LatencySummary {

@@ -36,6 +36,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error returns "shadow: panic: " and the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("shadow: panic: %v", e.Value) }
 
 // Unwrap returns ErrPanic.
@@ -101,17 +102,16 @@ type Pool[T any] struct {
 	timeout   time.Duration
 	onPanic   func(*PanicError)
 	causeKey  any
-	tasks     chan job[T]   // capacity max; never full, since inFlight <= max
-	quit      chan struct{} // closed once closing and nothing is in flight
-	allDone   chan struct{} // closed when quit is closed and no worker is left
+	tasks     chan job[T]   // capacity max, never full (inFlight <= max); closed by drain
+	allDone   chan struct{} // closed when tasks is closed and no worker is left
 	closing   atomic.Bool   // Close was called: intake has stopped
 	cancelled atomic.Bool   // Close gave up waiting; calls start cancelled
 	drainOnce sync.Once
 
-	mu     sync.Mutex
-	live   atomic.Int64 // workers started and not exited; changed under mu
-	quitOK bool         // guarded by mu; quit is closed
-	slots  []*slot      // guarded by mu
+	mu      sync.Mutex
+	live    atomic.Int64 // workers started and not exited; changed under mu
+	drained bool         // guarded by mu; tasks is closed
+	slots   []*slot      // guarded by mu
 
 	// inFlight counts accepted tasks not yet finished (queued for an
 	// instant, or running). It is the admission counter: TrySubmit
@@ -163,7 +163,6 @@ func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*P
 		onPanic:  cfg.OnPanic,
 		causeKey: probeCauseKey(),
 		tasks:    make(chan job[T], cfg.MaxInFlight),
-		quit:     make(chan struct{}),
 		allDone:  make(chan struct{}),
 	}, nil
 }
@@ -230,12 +229,14 @@ func (p *Pool[T]) release() {
 	}
 }
 
-// drain closes quit (once), so idle workers exit.
+// drain closes tasks (once), so idle workers exit. It runs only when the
+// pool is closing and nothing is in flight: no admission is held, and every
+// later one backs out before sending, so nobody can send on tasks again.
 func (p *Pool[T]) drain() {
 	p.drainOnce.Do(func() {
 		p.mu.Lock()
-		close(p.quit)
-		p.quitOK = true
+		close(p.tasks)
+		p.drained = true
 		if p.live.Load() == 0 {
 			close(p.allDone)
 		}
@@ -246,7 +247,7 @@ func (p *Pool[T]) drain() {
 // spawn starts a worker unless max are running or the pool has drained.
 func (p *Pool[T]) spawn() {
 	p.mu.Lock()
-	if p.quitOK || p.live.Load() >= p.max {
+	if p.drained || p.live.Load() >= p.max {
 		p.mu.Unlock()
 		return
 	}
@@ -257,16 +258,12 @@ func (p *Pool[T]) spawn() {
 	go p.work(s)
 }
 
-// work is a worker's loop: take jobs until the pool has drained.
+// work is a worker's loop: take jobs until the pool has drained. A plain
+// receive, not a select, keeps the channel's lock short under contention.
 func (p *Pool[T]) work(s *slot) {
 	defer p.exit(s)
-	for {
-		select {
-		case j := <-p.tasks:
-			p.call(s, j)
-		case <-p.quit:
-			return
-		}
+	for j := range p.tasks {
+		p.call(s, j)
 	}
 }
 
@@ -275,7 +272,7 @@ func (p *Pool[T]) work(s *slot) {
 func (p *Pool[T]) exit(s *slot) {
 	s.stop()
 	p.mu.Lock()
-	if p.live.Add(-1) == 0 && p.quitOK {
+	if p.live.Add(-1) == 0 && p.drained {
 		close(p.allDone)
 	}
 	p.mu.Unlock()

@@ -486,3 +486,28 @@ func TestPoolCloseRacesSubmit(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolAllocs holds a shadow dispatch (submit and run, counted on all
+// goroutines) to its budget: one allocation, the call's context.
+func TestPoolAllocs(t *testing.T) {
+	done := make(chan struct{})
+	p, err := shadow.NewPool(shadow.Config{MaxInFlight: 1}, func(ctx context.Context, task []float64) error {
+		_, _ = shadow.FromContext(ctx)
+		_ = ctx.Value(traceKey{})
+		done <- struct{}{}
+		return nil
+	})
+	require.NoError(t, err)
+	defer closePool(t, p)
+	ctx := context.WithValue(context.Background(), traceKey{}, "span")
+	info, task := shadow.Info{Primary: "v1", Shadow: "v2"}, []float64{1, 2}
+	submit := func() {
+		for !p.TrySubmit(ctx, info, task) {
+			runtime.Gosched() // the previous call is still releasing its place
+		}
+		<-done
+	}
+	submit() // start the worker
+	n := testing.AllocsPerRun(1000, submit)
+	assert.LessOrEqual(t, n, 1.0)
+}
