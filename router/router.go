@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/varroute/varroute/exposure"
 	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
 )
@@ -55,6 +60,20 @@ type Config[In, Out any] struct {
 	// reuse or mutate inputs (buffers from a pool, for example) must either
 	// set CopyInput or stop doing so. Nil means shadows get the same In.
 	CopyInput func(In) In
+
+	// Exposures receives one exposure (time, plan, rule, variant, unit
+	// key) per routed request, on the request's goroutine, so an analysis
+	// job can join assignments with outcomes; see exposure.Writer. The key
+	// is copied for it (one allocation per request). Nil means none.
+	Exposures exposure.Logger
+	// MeterProvider supplies the router's metrics. Nil means
+	// otel.GetMeterProvider(), a no-op until the application installs an
+	// SDK.
+	MeterProvider metric.MeterProvider
+	// TracerProvider supplies the router's spans. Nil means
+	// otel.GetTracerProvider(), a no-op until the application installs an
+	// SDK.
+	TracerProvider trace.TracerProvider
 }
 
 // A Router routes each request to one of several variants of a model
@@ -65,6 +84,7 @@ type Router[In, Out any] struct {
 	snap    atomicSnapshot[In, Out]
 	timeout time.Duration
 	shadow  *shadowing[In, Out]
+	expo    exposure.Logger
 	mu      sync.Mutex // serializes changes; never held by requests
 }
 
@@ -100,7 +120,7 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 	if err != nil {
 		return nil, fmt.Errorf("router: Config.Shadow: %w", err)
 	}
-	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh}
+	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh, expo: cfg.Exposures}
 	s, err := r.build(cfg.Plan, reg)
 	if err != nil {
 		_ = sh.pool.Close(context.Background()) // started nothing yet
@@ -181,7 +201,7 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 		}
 		mirrored := mask != 0 || o.Decision.NoiseFloor
 		var start time.Time
-		if timed || mirrored || len(s.observers) > 0 {
+		if timed || mirrored || r.expo != nil || len(s.observers) > 0 {
 			start = time.Now()
 		}
 		out, served, err := r.call(ctx, s, vi, in, &o)
@@ -199,11 +219,32 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 		if mirrored && err == nil {
 			r.mirror(ctx, s, &o, mask, served, in, out)
 		}
+		if r.expo != nil {
+			r.expose(ctx, start, u.Key, &o)
+		}
 		for _, ob := range s.observers {
 			ob.Observe(ctx, o)
 		}
 		return out, o, err
 	}
+}
+
+// expose logs the request's exposure. The key is cloned: handing u.Key
+// itself to an interface would make every Unit escape, attributes
+// included, and cost an allocation on every request.
+func (r *Router[In, Out]) expose(ctx context.Context, at time.Time, key string, o *Outcome) {
+	e := exposure.Exposure{
+		Time:    at,
+		Plan:    o.Decision.Plan,
+		Rule:    o.Decision.Rule,
+		Variant: o.Decision.Variant,
+		Reason:  string(o.Decision.Reason),
+		Unit:    strings.Clone(key),
+	}
+	if o.FellBack() {
+		e.Served = o.Served
+	}
+	r.expo.Log(ctx, e)
 }
 
 // stale is the served index call returns when the snapshot is stale.
