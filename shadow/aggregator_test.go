@@ -22,8 +22,8 @@ func TestWilson(t *testing.T) {
 		conf         float64
 		wantLo, want float64
 	}{
-		// Reference values computed by hand from the formula (z = 1.959964,
-		// 2.575829); the 95% ones match statsmodels proportion_confint(method="wilson").
+		// Reference values computed by hand from the formula with
+		// z = 1.959964 (95%) and 2.575829 (99%).
 		{"8 of 10", 8, 10, 0.95, 0.4901625, 0.9433178},
 		{"0 of 10", 0, 10, 0.95, 0, 0.2775328},
 		{"10 of 10", 10, 10, 0.95, 0.7224672, 1},
