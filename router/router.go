@@ -51,9 +51,13 @@ type Config[In, Out any] struct {
 	Compare func(primary, shadow Out) bool
 	// ShadowSinks receive every comparison, on the shadow pool's workers;
 	// a sink that also implements shadow.OutputSink[Out] receives both
-	// outputs too (see shadow.DriftSink). Nil means only the built-in
-	// aggregator (ShadowReport) records them.
+	// outputs too. Nil means only the built-in aggregator (ShadowReport)
+	// records them.
 	ShadowSinks []shadow.Sink
+	// ShadowOutputs receive every comparison with both outputs, on the
+	// shadow pool's workers, such as shadow.DriftSink for distribution
+	// drift. Nil means none.
+	ShadowOutputs []shadow.OutputSink[Out]
 	// CopyInput, if not nil, is called on the request's goroutine to copy
 	// the input before it is handed to shadows. A shadow reads its input
 	// on another goroutine after Predict has returned, so callers that

@@ -46,6 +46,11 @@ func newShadowing[In, Out any](cfg Config[In, Out]) (*shadowing[In, Out], error)
 			sh.outs = append(sh.outs, o)
 		}
 	}
+	for _, o := range cfg.ShadowOutputs {
+		if o != nil {
+			sh.outs = append(sh.outs, o)
+		}
+	}
 	pool, err := shadow.NewPool(cfg.Shadow, sh.run)
 	if err != nil {
 		return nil, err
