@@ -1,0 +1,221 @@
+package strategy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// A Target receives the plans a controller (Rollout, BlueGreen, Rolling)
+// decides. A router.Router is a Target; so is Targets, which fans one plan
+// out to the routers of several replicas, and so is any adapter that
+// publishes the plan to a shared source (a watched file, a Kubernetes
+// ConfigMap) that every replica follows.
+//
+// SetPlan must apply the plan, or return an error and leave the previous plan
+// serving. A controller retries a plan that failed on its next Step, so
+// SetPlan must be idempotent. It must not call back into the controller.
+type Target interface {
+	SetPlan(p Plan) error
+}
+
+// TargetFunc adapts an ordinary function to a Target.
+type TargetFunc func(p Plan) error
+
+// SetPlan calls f(p).
+func (f TargetFunc) SetPlan(p Plan) error { return f(p) }
+
+// Targets applies each plan to several targets, such as the routers of every
+// replica a controller drives. SetPlan calls each target in order, even after
+// one fails, and returns their errors joined; a failed target keeps its
+// previous plan until the controller retries. A nil or empty Targets accepts
+// every plan and applies it nowhere. Targets is safe for concurrent use if its
+// targets are.
+type Targets []Target
+
+// SetPlan applies p to every target and returns the errors joined.
+func (ts Targets) SetPlan(p Plan) error {
+	var errs []error
+	for i, t := range ts {
+		if err := t.SetPlan(p); err != nil {
+			errs = append(errs, fmt.Errorf("strategy: target %d: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// A Clock tells the time to a controller. Tests pass a fake clock that they
+// advance by hand, so that no test sleeps. Implementations must be safe for
+// concurrent use.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the Clock of the system: Now returns time.Now(). The zero
+// value is ready to use and safe for concurrent use.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// A Stepper is a controller that advances when told: Rollout, Rolling and
+// anything that evaluates its state on a schedule. Step must be safe to call
+// from one goroutine while others observe.
+type Stepper interface {
+	Step() error
+}
+
+// StepperFunc adapts an ordinary function to a Stepper.
+type StepperFunc func() error
+
+// Step calls f().
+func (f StepperFunc) Step() error { return f() }
+
+// Run calls s.Step every interval on the calling goroutine until ctx ends,
+// then returns ctx's error (context.Canceled or DeadlineExceeded). It is the
+// production driver of a controller:
+//
+//	go func() { _ = strategy.Run(ctx, 10*time.Second, rollout) }()
+//
+// and the caller, who owns ctx, stops it by cancelling ctx. An error returned
+// by Step is passed to onErr when onErr is not nil, and Run goes on: a
+// controller retries what failed on its next Step. An interval <= 0 is
+// replaced by one second.
+func Run(ctx context.Context, interval time.Duration, s Stepper, onErr func(error)) error {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.Step(); err != nil && onErr != nil {
+				onErr(err)
+			}
+		}
+	}
+}
+
+// EventKind names a controller transition.
+type EventKind int
+
+// The transitions a controller reports.
+const (
+	// EventStarted: the controller applied its first plan.
+	EventStarted EventKind = iota + 1
+	// EventAdvanced: a step (or batch) passed its checks; the next began.
+	EventAdvanced
+	// EventPromoted: the candidate serves 100%.
+	EventPromoted
+	// EventRolledBack: a guardrail failed; the baseline serves 100%.
+	EventRolledBack
+	// EventPaused: the controller was paused by hand.
+	EventPaused
+	// EventResumed: the controller resumed; the step's window restarts.
+	EventResumed
+	// EventAborted: the controller was aborted by hand; the baseline serves
+	// 100%.
+	EventAborted
+	// EventHalted: the controller stopped itself without rolling back,
+	// because its measurements cannot be trusted (sample ratio mismatch).
+	// It stays paused until Resume, Promote or Abort.
+	EventHalted
+	// EventSwitched: a BlueGreen switched its live slot.
+	EventSwitched
+	// EventPlanFailed: the target refused a plan; the controller retries on
+	// its next Step.
+	EventPlanFailed
+)
+
+var eventNames = [...]string{
+	EventStarted:    "started",
+	EventAdvanced:   "advanced",
+	EventPromoted:   "promoted",
+	EventRolledBack: "rolled-back",
+	EventPaused:     "paused",
+	EventResumed:    "resumed",
+	EventAborted:    "aborted",
+	EventHalted:     "halted",
+	EventSwitched:   "switched",
+	EventPlanFailed: "plan-failed",
+}
+
+// String returns the kind's name, such as "rolled-back".
+func (k EventKind) String() string {
+	if k > 0 && int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// An Event is one transition of a controller, delivered to the controller's
+// OnEvent callback and logged with slog.
+type Event struct {
+	// Time is the controller clock's time of the transition.
+	Time time.Time
+	// Kind says what happened.
+	Kind EventKind
+	// Step is the index of the step (or batch) in force after the event.
+	Step int
+	// Percent is the candidate's (or new version's) share after the event.
+	// For BlueGreen it is 100.
+	Percent float64
+	// Reason explains the transition in words, with the figures that
+	// decided it.
+	Reason string
+	// Figures are the window's figures at the transition (zero for
+	// BlueGreen).
+	Figures Figures
+}
+
+// events delivers a controller's events: to the callback, never while a lock
+// is held, and to the logger.
+type events struct {
+	on     func(Event)
+	logger *slog.Logger
+	name   string // controller kind, for the log
+	plan   string
+}
+
+func newEvents(on func(Event), logger *slog.Logger, name, plan string) events {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return events{on: on, logger: logger, name: name, plan: plan}
+}
+
+// deliver logs and delivers evs in order. Call it with no lock held.
+func (e *events) deliver(evs []Event) {
+	for _, ev := range evs {
+		level := slog.LevelInfo
+		switch ev.Kind {
+		case EventRolledBack, EventHalted, EventPlanFailed, EventAborted:
+			level = slog.LevelWarn
+		}
+		e.logger.LogAttrs(context.Background(), level, "varroute "+e.name+": "+ev.Kind.String(),
+			slog.String("plan", e.plan),
+			slog.Int("step", ev.Step),
+			slog.Float64("percent", ev.Percent),
+			slog.String("reason", ev.Reason),
+		)
+		if e.on != nil {
+			e.on(ev)
+		}
+	}
+}
+
+// compiledPlan keeps the compiled form of the controller's current plan, for
+// deciding units by key (RecordMetric).
+type compiledPlan struct{ p atomic.Pointer[Compiled] }
+
+func (c *compiledPlan) set(p Plan) {
+	if cp, err := Compile(p); err == nil {
+		c.p.Store(cp)
+	}
+}

@@ -1,0 +1,222 @@
+package strategy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestTargets(t *testing.T) {
+	errDown := errors.New("down")
+	cases := []struct {
+		name    string
+		fail    []bool
+		wantErr bool
+	}{
+		{"all accept", []bool{false, false}, false},
+		{"one refuses, the other still gets the plan", []bool{true, false}, true},
+		{"empty", nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := make([]string, len(c.fail))
+			var ts Targets
+			for i, f := range c.fail {
+				ts = append(ts, TargetFunc(func(p Plan) error {
+					if f {
+						return errDown
+					}
+					got[i] = p.Name
+					return nil
+				}))
+			}
+			err := ts.SetPlan(Canary("v1", "v2", 5))
+			if (err != nil) != c.wantErr || (err != nil && !errors.Is(err, errDown)) {
+				t.Fatalf("SetPlan = %v, want error %v", err, c.wantErr)
+			}
+			for i, f := range c.fail {
+				if !f && got[i] != "canary/v2" {
+					t.Fatalf("target %d got %q", i, got[i])
+				}
+			}
+		})
+	}
+}
+
+func TestRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var n atomic.Int32
+		errStep := errors.New("step")
+		var errs atomic.Int32
+		done := make(chan error)
+		go func() {
+			done <- Run(ctx, time.Second, StepperFunc(func() error { n.Add(1); return errStep }), func(error) { errs.Add(1) })
+		}()
+		time.Sleep(3500 * time.Millisecond) // fake time inside the bubble
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run = %v, want context.Canceled", err)
+		}
+		if n.Load() != 3 || errs.Load() != 3 {
+			t.Fatalf("%d steps and %d errors, want 3 and 3", n.Load(), errs.Load())
+		}
+	})
+}
+
+func TestBuckets(t *testing.T) {
+	bounds := collectorBounds()
+	cases := []struct {
+		name string
+		ns   int64
+	}{
+		{"zero", 0}, {"small", 7}, {"first log bucket", 16}, {"odd", 12345},
+		{"millisecond", int64(time.Millisecond)}, {"hour", int64(time.Hour)}, {"max", 1<<63 - 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			i := bucketOf(c.ns)
+			if i < 0 || i >= histBuckets {
+				t.Fatalf("bucket %d out of range", i)
+			}
+			if lo := bucketLow(i); lo > c.ns || int64(bounds[i]) < c.ns {
+				t.Fatalf("%d in bucket %d = [%d, %d]", c.ns, i, lo, bounds[i])
+			}
+			if i > 0 && int64(bounds[i-1]) >= c.ns {
+				t.Fatalf("%d also fits bucket %d", c.ns, i-1)
+			}
+			if lo, hi := float64(bucketLow(i)), float64(bounds[i]); c.ns >= 16 && i < histBuckets-1 && (hi-lo)/lo > 1.0/16 {
+				t.Fatalf("bucket %d is %.3f wide", i, (hi-lo)/lo)
+			}
+		})
+	}
+}
+
+func TestCollector(t *testing.T) {
+	c := NewCollector("p", "a", "b")
+	ctx := context.Background()
+	out := func(plan, v string, fail bool, lat time.Duration, reason Reason) Outcome {
+		o := Outcome{Decision: Decision{Plan: plan, Variant: v, Reason: reason}, Latency: lat}
+		if fail {
+			o.Failure = errors.New("x")
+		}
+		return o
+	}
+	for i := range 100 {
+		c.Observe(ctx, out("p", "a", i%10 == 0, time.Duration(i+1)*time.Millisecond, ReasonDefault))
+	}
+	before := c.Snapshot("a")
+	c.Observe(ctx, out("p", "b", true, time.Millisecond, ReasonDefault))
+	c.Observe(ctx, out("other", "b", true, time.Millisecond, ReasonDefault))
+	c.Observe(ctx, out("p", "b", true, time.Millisecond, ReasonNoKey))
+	c.Observe(ctx, out("p", "c", true, time.Millisecond, ReasonDefault))
+	c.RecordMetric("a", "m", 10)
+	c.RecordMetric("a", "m", 12)
+	c.Observe(ctx, out("p", "a", false, time.Second, ReasonRule))
+
+	a, b := c.Snapshot("a"), c.Snapshot("b")
+	if a.Requests != 101 || a.Errors != 10 || b.Requests != 1 || b.Errors != 1 {
+		t.Fatalf("a %d/%d, b %d/%d", a.Errors, a.Requests, b.Errors, b.Requests)
+	}
+	if p50 := before.Latency.Quantile(0.5); p50 < 47*time.Millisecond || p50 > 53*time.Millisecond {
+		t.Fatalf("p50 %v, want about 50ms", p50)
+	}
+	d := a.Sub(before)
+	if d.Requests != 1 || d.Latency.Count() != 1 || d.Latency.Quantile(0.5) < 900*time.Millisecond {
+		t.Fatalf("delta %d requests, %d latencies, p50 %v", d.Requests, d.Latency.Count(), d.Latency.Quantile(0.5))
+	}
+	if s := d.Metrics["m"].Summary(); s.N() != 2 || s.Mean() != 11 || s.Variance() != 2 {
+		t.Fatalf("metric summary n=%d mean=%v var=%v", s.N(), s.Mean(), s.Variance())
+	}
+	if w := c.Snapshot("zzz"); w.Requests != 0 {
+		t.Fatal("unknown variant counted")
+	}
+}
+
+func TestCollectorConcurrent(t *testing.T) {
+	c := NewCollector("", "a")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range 1000 {
+				c.Observe(context.Background(), Outcome{Decision: Decision{Variant: "a"}, Latency: time.Duration(i)})
+				if i%100 == 0 {
+					c.RecordMetric("a", "m", float64(i))
+					_ = c.Snapshot("a")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if w := c.Snapshot("a"); w.Requests != 8000 || w.Latency.Count() != 8000 || w.Metrics["m"].N != 80 {
+		t.Fatalf("%d requests, %d latencies, %d metric values", w.Requests, w.Latency.Count(), w.Metrics["m"].N)
+	}
+}
+
+func newBenchCollector() (*Collector, Outcome) {
+	c := NewCollector("canary/v2", "v1", "v2")
+	return c, Outcome{Decision: Decision{Plan: "canary/v2", Variant: "v2", Reason: ReasonDefault}, Served: "v2", Latency: 12 * time.Millisecond}
+}
+
+func TestObserveAllocs(t *testing.T) {
+	c, o := newBenchCollector()
+	ro, err := NewRollout(RolloutConfig{Target: Targets{}, Baseline: "v1", Candidate: "v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	o.Failure = errors.New("x")
+	if n := testing.AllocsPerRun(100, func() { c.Observe(ctx, o); ro.Observe(ctx, o) }); n != 0 {
+		t.Fatalf("Observe: %v allocs, want 0", n)
+	}
+}
+
+func BenchmarkObserve(b *testing.B) {
+	c, o := newBenchCollector()
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Observe(ctx, o)
+	}
+}
+
+func BenchmarkObserveParallel(b *testing.B) {
+	c, o := newBenchCollector()
+	ctx := b.Context()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Observe(ctx, o)
+		}
+	})
+}
+
+func BenchmarkRolloutStep(b *testing.B) {
+	clock := &stepClock{}
+	ro, err := NewRollout(RolloutConfig{Target: Targets{}, Baseline: "v1", Candidate: "v2", Clock: clock, MinDuration: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, o := newBenchCollector()
+	for i := range 10000 {
+		o.Decision.Variant = []string{"v1", "v2"}[i%2]
+		ro.Observe(b.Context(), o)
+	}
+	_ = ro.Step()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = ro.Step()
+	}
+}
+
+type stepClock struct{}
+
+func (stepClock) Now() time.Time { return time.Time{} }

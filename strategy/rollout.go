@@ -1,0 +1,454 @@
+package strategy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Errors of the controllers' manual operations.
+var (
+	// ErrFinished is returned by an operation on a controller that has
+	// already promoted, rolled back or aborted.
+	ErrFinished = errors.New("strategy: controller finished")
+	// ErrNotPaused is returned by Resume on a controller that is not paused.
+	ErrNotPaused = errors.New("strategy: controller not paused")
+	// ErrNotRunning is returned by Pause on a controller that is not running.
+	ErrNotRunning = errors.New("strategy: controller not running")
+)
+
+// State is the state of a Rollout or Rolling update.
+type State int
+
+// The states of a Rollout.
+const (
+	// StatePending: created; the first Step applies the first step's plan.
+	StatePending State = iota
+	// StateRunning: a step is being held and checked.
+	StateRunning
+	// StatePaused: paused by hand or halted; the current plan keeps
+	// serving and nothing is checked until Resume.
+	StatePaused
+	// StatePromoted: the candidate serves 100%, the baseline is its
+	// fallback. Final.
+	StatePromoted
+	// StateRolledBack: a guardrail failed; the baseline serves 100%. Final.
+	StateRolledBack
+	// StateAborted: aborted by hand; the baseline serves 100%. Final.
+	StateAborted
+)
+
+var stateNames = [...]string{"pending", "running", "paused", "promoted", "rolled-back", "aborted"}
+
+// String returns the state's name, such as "rolled-back".
+func (s State) String() string {
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// Final reports whether s is promoted, rolled back or aborted.
+func (s State) Final() bool { return s >= StatePromoted }
+
+// RolloutConfig configures a Rollout. Target, Baseline and Candidate are
+// required; every other zero field has the default its comment gives.
+type RolloutConfig struct {
+	// Target receives the plans: a router, Targets fanning out to several,
+	// or an adapter publishing to a shared plan source.
+	Target Target
+	// Baseline is the stable variant, Candidate the new one.
+	Baseline, Candidate string
+	// Plan is the base plan. Its Default split is re-weighted at each step
+	// with Split.WithWeight(Candidate, percent), and its Name kept, so
+	// assignments are sticky and only move from baseline to candidate. A
+	// zero Plan (empty Name) means Canary(Baseline, Candidate, percent):
+	// named "canary/<candidate>", with Baseline as the candidate's
+	// fallback.
+	Plan Plan
+	// Steps are the candidate's percentages, ascending, in (0, 100]. The
+	// last step, if below 100, is followed by the promotion to 100%; a
+	// step of 100 is the promotion. Nil means 1, 5, 25, 50, 100.
+	Steps []float64
+	// MinDuration is how long each step is held at least. Zero means none.
+	MinDuration time.Duration
+	// MinSamples is how many requests each of the two variants must have
+	// in a step's window before any verdict and before the step can pass.
+	// Zero means 100.
+	MinSamples int64
+	// Alpha bounds the probability of rolling back a candidate that is no
+	// worse than the baseline, over the whole rollout. Zero means 0.05.
+	Alpha float64
+	// Guardrails are the checks run on each step window.
+	Guardrails Guardrails
+	// Clock tells the time. Nil means SystemClock.
+	Clock Clock
+	// Window is where the figures are read. Nil means a Collector that the
+	// Rollout owns and feeds from Observe; with a Window of your own,
+	// Observe and RecordMetric do nothing.
+	Window Window
+	// OnEvent receives every transition, after it is applied, on the
+	// goroutine that caused it and with no lock held. Nil means none.
+	OnEvent func(Event)
+	// Logger logs every transition. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// A Rollout is a progressive canary: it sends a growing share of units to a
+// candidate — 1%, 5%, 25%, 50%, 100% by default — holding each step for
+// MinDuration and MinSamples requests per variant while its Guardrails
+// compare the candidate with the baseline on that step's window. A healthy
+// step advances; a failed guardrail rolls back at once (every unit to the
+// baseline); a sample ratio mismatch halts it (paused) as broken
+// instrumentation. After the last step the candidate serves 100% with the
+// baseline as its fallback.
+//
+// A Rollout changes nothing by itself: each Step (called by Run on a ticker
+// in production, by hand in tests) reads the clock and the window and makes
+// at most one transition. It reads outcomes through Observe: register it with
+// router.AddObserver. Pause, Resume, Promote and Abort act by hand.
+//
+// A Rollout is safe for concurrent use: Observe and RecordMetric from any
+// number of goroutines, allocation-free and lock-free for Observe; Step and
+// the manual operations are serialized. The Target is called with that
+// serializing lock held, so it must not call the Rollout back.
+type Rollout struct {
+	cfg    RolloutConfig
+	steps  []float64
+	check  checker
+	ev     events
+	coll   *Collector
+	window Window
+	plan   compiledPlan
+	status atomic.Pointer[Status]
+	kind   string
+
+	mu         sync.Mutex // serializes Step and manual operations
+	state      State
+	step       int
+	stepStart  time.Time
+	base0      VariantWindow // snapshots when the step's window began
+	cand0      VariantWindow
+	total0     int64 // requests of both variants when the rollout started
+	figures    Figures
+	reason     string
+	lastKind   EventKind
+	lastChange time.Time
+}
+
+// Status is a Rollout's state, as Status returns it.
+type Status struct {
+	// State is the controller's state.
+	State State
+	// Step is the index of the current step in the steps; Percent its
+	// candidate share (what the target serves).
+	Step    int
+	Percent float64
+	// StepStarted is when the current step's window began.
+	StepStarted time.Time
+	// Figures are the window's figures at the last Step.
+	Figures Figures
+	// Last is the kind of the last transition, Reason its reason and
+	// Changed its time.
+	Last    EventKind
+	Reason  string
+	Changed time.Time
+}
+
+// NewRollout validates cfg and returns a pending Rollout; its first Step
+// applies the first step's plan. It returns an error if a required field is
+// missing, the steps are not ascending in (0, 100], a guardrail is invalid,
+// or the plan is invalid (matching ErrInvalidPlan).
+func NewRollout(cfg RolloutConfig) (*Rollout, error) {
+	if cfg.Alpha == 0 {
+		cfg.Alpha = 0.05
+	}
+	if !(cfg.Alpha > 0 && cfg.Alpha < 1) {
+		return nil, fmt.Errorf("strategy: rollout: alpha %v must be in (0, 1)", cfg.Alpha)
+	}
+	cfg.Guardrails = cfg.Guardrails.withDefaults()
+	if err := cfg.Guardrails.validate(); err != nil {
+		return nil, err
+	}
+	steps := cfg.Steps
+	if steps == nil {
+		steps = []float64{1, 5, 25, 50, 100}
+	}
+	analysed := 0
+	for _, s := range steps {
+		if s < 100 {
+			analysed++
+		}
+	}
+	alpha := cfg.Alpha / float64(max(analysed, 1)*cfg.Guardrails.tests())
+	return newProgressive(cfg, steps, guardrailChecker{g: cfg.Guardrails, alpha: alpha}, "rollout")
+}
+
+func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) (*Rollout, error) {
+	if cfg.Target == nil {
+		return nil, fmt.Errorf("strategy: %s: target required", kind)
+	}
+	if cfg.Baseline == "" || cfg.Candidate == "" || cfg.Baseline == cfg.Candidate {
+		return nil, fmt.Errorf("strategy: %s: baseline %q and candidate %q must be two variants", kind, cfg.Baseline, cfg.Candidate)
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("strategy: %s: no steps", kind)
+	}
+	for i, s := range steps {
+		if !(s > 0 && s <= 100) || (i > 0 && s <= steps[i-1]) {
+			return nil, fmt.Errorf("strategy: %s: steps must ascend in (0, 100], got %v", kind, steps)
+		}
+	}
+	if cfg.MinSamples == 0 {
+		cfg.MinSamples = 100
+	}
+	if cfg.MinSamples < 0 || cfg.MinDuration < 0 {
+		return nil, fmt.Errorf("strategy: %s: negative minimum", kind)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Plan.Name != "" {
+		cfg.Plan = cfg.Plan.Clone()
+	}
+	r := &Rollout{cfg: cfg, steps: slices.Clone(steps), check: c, window: cfg.Window, kind: kind}
+	for _, pct := range []float64{0, r.steps[0], 100} {
+		if err := r.planAt(pct).Validate(); err != nil {
+			return nil, fmt.Errorf("strategy: %s: plan at %g%%: %w", kind, pct, err)
+		}
+	}
+	name := r.planAt(0).Name
+	if r.window == nil {
+		r.coll = NewCollector(name, cfg.Baseline, cfg.Candidate)
+		r.window = r.coll
+	}
+	r.ev = newEvents(cfg.OnEvent, cfg.Logger, kind, name)
+	r.publish()
+	return r, nil
+}
+
+// planAt returns the plan that gives the candidate pct percent.
+func (r *Rollout) planAt(pct float64) Plan {
+	if r.cfg.Plan.Name == "" {
+		return Canary(r.cfg.Baseline, r.cfg.Candidate, pct)
+	}
+	p := r.cfg.Plan.Clone()
+	p.Default = p.Default.WithWeight(r.cfg.Candidate, pct)
+	return p
+}
+
+// PlanName returns the name of the plans the Rollout applies (the hash
+// salt): the Decision.Plan of the outcomes it counts.
+func (r *Rollout) PlanName() string { return r.planAt(0).Name }
+
+// Observe counts an outcome of the Rollout's plan in its window, for its
+// assigned variant; it makes a Rollout a router.Observer. Outcomes of other
+// plans and of units without a key are ignored. It allocates nothing and
+// takes no lock. With a Window of your own (RolloutConfig.Window) it does
+// nothing.
+func (r *Rollout) Observe(ctx context.Context, o Outcome) {
+	if r.coll != nil {
+		r.coll.Observe(ctx, o)
+	}
+}
+
+// RecordMetric adds a value of a user metric for the unit with the given
+// key — a business outcome reported after the response. The unit's variant
+// is decided by the current plan's default split and rules, without
+// attributes. Units of neither variant are ignored.
+func (r *Rollout) RecordMetric(unitKey, name string, value float64) {
+	cp := r.plan.p.Load()
+	if r.coll == nil || cp == nil || unitKey == "" {
+		return
+	}
+	r.coll.RecordMetric(cp.Decide(unitKey, nil).Variant, name, value)
+}
+
+// RecordVariantMetric adds a value of a user metric for variant.
+func (r *Rollout) RecordVariantMetric(variant, name string, value float64) {
+	if r.coll != nil {
+		r.coll.RecordMetric(variant, name, value)
+	}
+}
+
+// Status returns the Rollout's state, its step, the figures of its window at
+// the last Step and the reason of its last transition. It takes no lock.
+func (r *Rollout) Status() Status { return *r.status.Load() }
+
+func (r *Rollout) publish() {
+	s := &Status{
+		State:       r.state,
+		Step:        r.step,
+		Percent:     r.percent(),
+		StepStarted: r.stepStart,
+		Figures:     r.figures,
+		Last:        r.lastKind,
+		Reason:      r.reason,
+		Changed:     r.lastChange,
+	}
+	r.status.Store(s)
+}
+
+func (r *Rollout) percent() float64 {
+	switch r.state {
+	case StatePending, StateRolledBack, StateAborted:
+		return 0
+	case StatePromoted:
+		return 100
+	}
+	return r.steps[r.step]
+}
+
+// op runs f with the lock held, publishes the status and then delivers the
+// events f produced.
+func (r *Rollout) op(f func(now time.Time, evs *[]Event) error) error {
+	var evs []Event
+	r.mu.Lock()
+	err := f(r.cfg.Clock.Now(), &evs)
+	r.publish()
+	r.mu.Unlock()
+	r.ev.deliver(evs)
+	return err
+}
+
+// transition applies the plan giving the candidate pct and, if the target
+// accepted it, records the new state. If the target refuses, the state is
+// unchanged (the next Step decides again) and an EventPlanFailed is emitted.
+func (r *Rollout) transition(now time.Time, evs *[]Event, kind EventKind, st State, step int, pct float64, reason string) error {
+	p := r.planAt(pct)
+	if err := r.cfg.Target.SetPlan(p); err != nil {
+		err = fmt.Errorf("strategy: %s: set plan %q at %g%%: %w", r.kind, p.Name, pct, err)
+		*evs = append(*evs, Event{Time: now, Kind: EventPlanFailed, Step: r.step, Percent: r.percent(), Reason: err.Error(), Figures: r.figures})
+		return err
+	}
+	r.plan.set(p)
+	r.state, r.step = st, step
+	r.record(now, evs, kind, reason)
+	if st == StateRunning {
+		r.resetWindow(now)
+	}
+	return nil
+}
+
+func (r *Rollout) record(now time.Time, evs *[]Event, kind EventKind, reason string) {
+	r.lastKind, r.reason, r.lastChange = kind, reason, now
+	*evs = append(*evs, Event{Time: now, Kind: kind, Step: r.step, Percent: r.percent(), Reason: reason, Figures: r.figures})
+}
+
+func (r *Rollout) resetWindow(now time.Time) {
+	r.stepStart = now
+	r.base0 = r.window.Snapshot(r.cfg.Baseline)
+	r.cand0 = r.window.Snapshot(r.cfg.Candidate)
+}
+
+// Step evaluates the Rollout once: the first Step applies the first step's
+// plan; later ones, while running, read the step's window, roll back if a
+// guardrail fails, halt on a sample ratio mismatch, and advance (or
+// promote) once the step has been held MinDuration with MinSamples requests
+// per variant. A paused or finished Rollout does nothing. Step returns the
+// target's error if it refused a plan; the next Step tries again.
+func (r *Rollout) Step() error {
+	return r.op(func(now time.Time, evs *[]Event) error {
+		switch r.state {
+		case StatePending:
+			b, c := r.window.Snapshot(r.cfg.Baseline), r.window.Snapshot(r.cfg.Candidate)
+			r.total0 = b.Requests + c.Requests
+			if r.steps[0] >= 100 {
+				return r.transition(now, evs, EventPromoted, StatePromoted, 0, 100, "single step of 100%")
+			}
+			return r.transition(now, evs, EventStarted, StateRunning, 0, r.steps[0],
+				fmt.Sprintf("%s gets %g%% of units, %s the rest", r.cfg.Candidate, r.steps[0], r.cfg.Baseline))
+		case StateRunning:
+		default:
+			return nil
+		}
+		b, c := r.window.Snapshot(r.cfg.Baseline), r.window.Snapshot(r.cfg.Candidate)
+		f := Figures{
+			Step:          r.step,
+			Percent:       r.steps[r.step],
+			Elapsed:       now.Sub(r.stepStart),
+			TotalRequests: b.Requests + c.Requests - r.total0,
+		}
+		bw, cw := b.Sub(r.base0), c.Sub(r.cand0)
+		f.Baseline, f.Candidate = variantFigures(bw), variantFigures(cw)
+		v := r.check.check(&f, bw, cw, r.cfg.MinSamples)
+		r.figures = f
+		switch {
+		case v.fail != "":
+			return r.transition(now, evs, EventRolledBack, StateRolledBack, r.step, 0,
+				fmt.Sprintf("rolled back at step %d (%g%%) after %d requests (%d on the candidate in this step): %s",
+					r.step, f.Percent, f.TotalRequests, f.Candidate.Requests, v.fail))
+		case v.halt != "":
+			r.state = StatePaused
+			r.record(now, evs, EventHalted, "halted: "+v.halt)
+			return nil
+		case f.Elapsed < r.cfg.MinDuration || bw.Requests < r.cfg.MinSamples || cw.Requests < r.cfg.MinSamples:
+			return nil // hold
+		}
+		passed := fmt.Sprintf("step %d (%g%%) healthy after %v: candidate %d requests, %.2f%% errors; baseline %d requests, %.2f%% errors",
+			r.step, f.Percent, f.Elapsed, cw.Requests, 100*f.Candidate.ErrorRate, bw.Requests, 100*f.Baseline.ErrorRate)
+		next := r.step + 1
+		if next >= len(r.steps) || r.steps[next] >= 100 {
+			return r.transition(now, evs, EventPromoted, StatePromoted, min(next, len(r.steps)-1), 100, passed+"; promoted to 100%")
+		}
+		return r.transition(now, evs, EventAdvanced, StateRunning, next, r.steps[next],
+			fmt.Sprintf("%s; now %g%%", passed, r.steps[next]))
+	})
+}
+
+// Pause stops the checks and keeps the current plan serving. It returns
+// ErrNotRunning unless the Rollout is running.
+func (r *Rollout) Pause() error {
+	return r.op(func(now time.Time, evs *[]Event) error {
+		if r.state != StateRunning {
+			return fmt.Errorf("strategy: %s: pause while %v: %w", r.kind, r.state, ErrNotRunning)
+		}
+		r.state = StatePaused
+		r.record(now, evs, EventPaused, "paused by hand")
+		return nil
+	})
+}
+
+// Resume restarts a paused (or halted) Rollout at its current step, with a
+// fresh window: the step is held and checked again from now. It returns
+// ErrNotPaused unless the Rollout is paused.
+func (r *Rollout) Resume() error {
+	return r.op(func(now time.Time, evs *[]Event) error {
+		if r.state != StatePaused {
+			return fmt.Errorf("strategy: %s: resume while %v: %w", r.kind, r.state, ErrNotPaused)
+		}
+		r.state = StateRunning
+		r.resetWindow(now)
+		r.record(now, evs, EventResumed, "resumed by hand; the step's window restarts")
+		return nil
+	})
+}
+
+// Promote sends every unit to the candidate at once, with the baseline as
+// its fallback. It returns ErrFinished on a finished Rollout, or the target's
+// error.
+func (r *Rollout) Promote() error {
+	return r.op(func(now time.Time, evs *[]Event) error {
+		if r.state.Final() {
+			return fmt.Errorf("strategy: %s: promote while %v: %w", r.kind, r.state, ErrFinished)
+		}
+		return r.transition(now, evs, EventPromoted, StatePromoted, r.step, 100, "promoted by hand")
+	})
+}
+
+// Abort sends every unit back to the baseline at once, whatever the state
+// (a promoted Rollout too). It returns ErrFinished if it was already rolled
+// back or aborted, or the target's error.
+func (r *Rollout) Abort() error {
+	return r.op(func(now time.Time, evs *[]Event) error {
+		if r.state == StateRolledBack || r.state == StateAborted {
+			return fmt.Errorf("strategy: %s: abort while %v: %w", r.kind, r.state, ErrFinished)
+		}
+		return r.transition(now, evs, EventAborted, StateAborted, r.step, 0, "aborted by hand")
+	})
+}

@@ -1,0 +1,598 @@
+package strategy_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/varroute/varroute/router"
+	"github.com/varroute/varroute/strategy"
+)
+
+// fakeClock is a Clock advanced by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// model describes a simulated variant: its error probability and its
+// lognormal latency.
+type model struct {
+	errRate float64
+	median  time.Duration
+	sigma   float64
+}
+
+var errModel = errors.New("model failed")
+
+// quiet discards the controllers' logs in tests.
+var quiet = slog.New(slog.DiscardHandler)
+
+// sim drives synthetic traffic: each request has a fresh unit key, is decided
+// by serve (a real router or the current compiled plan), gets a synthetic
+// latency from its assigned variant's model, and is observed by the
+// controller. After each tick of perTick requests the clock advances by tick
+// and the controller steps.
+type sim struct {
+	clock   *fakeClock
+	rng     *rand.Rand
+	models  map[string]model
+	perTick int
+	tick    time.Duration
+	seq     int
+	// serve decides and serves one request; in is the request's uniform
+	// draw, which the models compare with their error rate.
+	serve func(key string, in float64) strategy.Outcome
+	// observe receives every outcome (nil: none).
+	observe func(strategy.Outcome)
+	// anonymous sends requests without a key.
+	anonymous bool
+}
+
+func (s *sim) latency(variant string) time.Duration {
+	m := s.models[variant]
+	if m.median == 0 {
+		return 0
+	}
+	return time.Duration(float64(m.median) * math.Exp(m.sigma*s.rng.NormFloat64()))
+}
+
+// runTick sends one tick of traffic.
+func (s *sim) runTick() {
+	for range s.perTick {
+		key := ""
+		if !s.anonymous {
+			key = "u-" + strconv.Itoa(s.seq)
+		}
+		s.seq++
+		o := s.serve(key, s.rng.Float64())
+		o.Latency = s.latency(o.Decision.Variant)
+		if s.observe != nil {
+			s.observe(o)
+		}
+	}
+}
+
+// run ticks until the rollout is final or paused, or maxTicks pass, and
+// returns the ticks run.
+func (s *sim) run(t testing.TB, c interface {
+	Step() error
+	Status() strategy.Status
+}, maxTicks int) int {
+	t.Helper()
+	if err := c.Step(); err != nil { // start
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxTicks; i++ {
+		s.runTick()
+		s.clock.Advance(s.tick)
+		if err := c.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if st := c.Status().State; st.Final() || st == strategy.StatePaused {
+			return i
+		}
+	}
+	return maxTicks
+}
+
+// planServe serves by the last plan set on it, without a router: the fast
+// path of the large simulations.
+type planServe struct {
+	cp     *strategy.Compiled
+	models map[string]model
+}
+
+func (p *planServe) SetPlan(pl strategy.Plan) error {
+	cp, err := strategy.Compile(pl)
+	if err != nil {
+		return err
+	}
+	p.cp = cp
+	return nil
+}
+
+func (p *planServe) serve(key string, in float64) strategy.Outcome {
+	d := p.cp.Decide(key, nil)
+	o := strategy.Outcome{Decision: d, Served: d.Variant}
+	if in < p.models[d.Variant].errRate {
+		o.Failure = errModel
+		if fb := p.cp.Fallback(p.cp.Index(d.Variant)); fb >= 0 {
+			o.Served = p.cp.Variants()[fb]
+		} else {
+			o.Served, o.Err = "", errModel
+		}
+	}
+	return o
+}
+
+// newRouter returns a router with variants v1 and v2 whose predictors fail
+// when their input is below the model's error rate.
+func newRouter(t testing.TB, models map[string]model) *router.Router[float64, float64] {
+	t.Helper()
+	vs := map[string]router.Predictor[float64, float64]{}
+	for name, m := range models {
+		rate := m.errRate
+		vs[name] = router.PredictorFunc[float64, float64](func(_ context.Context, in float64) (float64, error) {
+			if in < rate {
+				return 0, errModel
+			}
+			return in, nil
+		})
+	}
+	r, err := router.New(router.Config[float64, float64]{Variants: vs, Plan: strategy.BigBang("v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	return r
+}
+
+func routerServe(r *router.Router[float64, float64]) func(string, float64) strategy.Outcome {
+	ctx := context.Background()
+	return func(key string, in float64) strategy.Outcome {
+		_, o, _ := r.Serve(ctx, router.Unit{Key: key}, in)
+		return o
+	}
+}
+
+type eventLog struct {
+	mu     sync.Mutex
+	events []strategy.Event
+}
+
+func (l *eventLog) add(e strategy.Event) {
+	l.mu.Lock()
+	l.events = append(l.events, e)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) kinds() []strategy.EventKind {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ks []strategy.EventKind
+	for _, e := range l.events {
+		ks = append(ks, e.Kind)
+	}
+	return ks
+}
+
+var (
+	stable = model{errRate: 0.01, median: 20 * time.Millisecond, sigma: 0.3}
+	ms     = time.Millisecond
+)
+
+// TestRolloutSimulations runs a real router through whole rollouts on a fake
+// clock: the verdicts the issue asks for.
+func TestRolloutSimulations(t *testing.T) {
+	type tc struct {
+		name      string
+		candidate model
+		drop      float64 // share of candidate outcomes lost (broken instrumentation)
+		anonymous bool
+		minDur    time.Duration
+		maxTicks  int
+		want      strategy.State
+		wantKinds []strategy.EventKind
+		wantStep  int
+	}
+	steps := []strategy.EventKind{strategy.EventStarted, strategy.EventAdvanced, strategy.EventAdvanced, strategy.EventAdvanced, strategy.EventPromoted}
+	cases := []tc{
+		{name: "healthy candidate is promoted through every step", candidate: stable, minDur: 30 * time.Minute, maxTicks: 400,
+			want: strategy.StatePromoted, wantKinds: steps, wantStep: 4},
+		{name: "5% errors against 1% is rolled back at the first step", candidate: model{errRate: 0.05, median: 20 * ms, sigma: 0.3}, minDur: 3 * time.Hour, maxTicks: 400,
+			want: strategy.StateRolledBack, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}},
+		{name: "30% slower is rolled back", candidate: model{errRate: 0.01, median: 26 * ms, sigma: 0.3}, minDur: 30 * time.Minute, maxTicks: 400,
+			want: strategy.StateRolledBack, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}},
+		{name: "no keyed traffic is never promoted", candidate: stable, anonymous: true, minDur: time.Minute, maxTicks: 100,
+			want: strategy.StateRunning, wantKinds: []strategy.EventKind{strategy.EventStarted}},
+		{name: "lost candidate outcomes halt as a sample ratio mismatch", candidate: stable, drop: 0.3, minDur: 3 * time.Hour, maxTicks: 400,
+			want: strategy.StatePaused, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventHalted}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			models := map[string]model{"v1": stable, "v2": c.candidate}
+			r := newRouter(t, models)
+			clock := newFakeClock()
+			var log eventLog
+			ro, err := strategy.NewRollout(strategy.RolloutConfig{
+				Target: r, Baseline: "v1", Candidate: "v2",
+				MinDuration: c.minDur, Clock: clock, Logger: quiet, OnEvent: log.add,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &sim{clock: clock, rng: rand.New(rand.NewPCG(1, 2)), models: models, perTick: 1000, tick: time.Minute,
+				serve: routerServe(r), anonymous: c.anonymous}
+			s.observe = func(o strategy.Outcome) {
+				if o.Decision.Variant == "v2" && s.rng.Float64() < c.drop {
+					return
+				}
+				ro.Observe(context.Background(), o)
+			}
+			ticks := s.run(t, ro, c.maxTicks)
+			st := ro.Status()
+			t.Logf("%s after %d ticks (%d requests): %s", st.State, ticks, s.seq, st.Reason)
+			if st.State != c.want {
+				t.Fatalf("state %v, want %v (%s)", st.State, c.want, st.Reason)
+			}
+			if got := log.kinds(); !reflect.DeepEqual(got, c.wantKinds) {
+				t.Fatalf("events %v, want %v", got, c.wantKinds)
+			}
+			if st.Step != c.wantStep {
+				t.Fatalf("step %d, want %d", st.Step, c.wantStep)
+			}
+			// The router serves what the rollout decided.
+			if got := r.Plan().Default.Weight("v2"); got != st.Percent {
+				t.Fatalf("router serves %g%% to v2, rollout says %g%%", got, st.Percent)
+			}
+			if st.State == strategy.StatePromoted {
+				if fb := r.Plan().Fallbacks["v2"]; fb != "v1" {
+					t.Fatalf("promoted plan: fallback of v2 is %q, want v1", fb)
+				}
+			}
+		})
+	}
+}
+
+// TestRolloutZeroErrorBaseline checks the degenerate case of a baseline that
+// never fails: a candidate with 5% errors must still be rolled back, and one
+// that never fails either must be promoted.
+func TestRolloutZeroErrorBaseline(t *testing.T) {
+	cases := []struct {
+		name      string
+		candidate float64
+		want      strategy.State
+	}{
+		{"candidate with 5% errors is caught", 0.05, strategy.StateRolledBack},
+		{"candidate without errors is promoted", 0, strategy.StatePromoted},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			models := map[string]model{"v1": {median: 20 * ms, sigma: 0.3}, "v2": {errRate: c.candidate, median: 20 * ms, sigma: 0.3}}
+			ps := &planServe{models: models}
+			clock := newFakeClock()
+			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 3 * time.Hour, Clock: clock, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &sim{clock: clock, rng: rand.New(rand.NewPCG(3, 4)), models: models, perTick: 1000, tick: time.Minute, serve: ps.serve,
+				observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+			s.run(t, ro, 2000)
+			st := ro.Status()
+			t.Logf("%v after %d requests: %s", st.State, s.seq, st.Reason)
+			if st.State != c.want {
+				t.Fatalf("state %v, want %v", st.State, c.want)
+			}
+		})
+	}
+}
+
+// TestRolloutTinySamples checks that no verdict is given before MinSamples:
+// a candidate whose first request fails is not rolled back.
+func TestRolloutTinySamples(t *testing.T) {
+	clock := newFakeClock()
+	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Clock: clock, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Step(); err != nil {
+		t.Fatal(err)
+	}
+	name := ro.PlanName()
+	ctx := context.Background()
+	for i := range 99 {
+		ro.Observe(ctx, strategy.Outcome{Decision: strategy.Decision{Plan: name, Variant: "v1", Reason: strategy.ReasonDefault}, Latency: ms})
+		if i < 5 {
+			ro.Observe(ctx, strategy.Outcome{Decision: strategy.Decision{Plan: name, Variant: "v2", Reason: strategy.ReasonDefault}, Failure: errModel, Latency: 50 * ms})
+		}
+	}
+	clock.Advance(time.Hour)
+	if err := ro.Step(); err != nil {
+		t.Fatal(err)
+	}
+	if st := ro.Status(); st.State != strategy.StateRunning || st.Figures.Candidate.Errors != 5 {
+		t.Fatalf("status %v with %d candidate errors, want running with 5", st.State, st.Figures.Candidate.Errors)
+	}
+}
+
+// TestRolloutDetection measures how many requests it takes to roll back a
+// bad candidate at the first step (1%), over several seeds.
+func TestRolloutDetection(t *testing.T) {
+	cases := []struct {
+		name      string
+		candidate model
+	}{
+		{"5% errors vs 1%", model{errRate: 0.05, median: 20 * ms, sigma: 0.3}},
+		{"30% slower", model{errRate: 0.01, median: 26 * ms, sigma: 0.3}},
+	}
+	const runs = 20
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var reqs, cand []float64
+			for seed := range uint64(runs) {
+				models := map[string]model{"v1": stable, "v2": c.candidate}
+				ps := &planServe{models: models}
+				clock := newFakeClock()
+				ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Clock: clock, Logger: quiet})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := &sim{clock: clock, rng: rand.New(rand.NewPCG(seed, 99)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve,
+					observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+				s.run(t, ro, 1440)
+				st := ro.Status()
+				if st.State != strategy.StateRolledBack || st.Step != 0 {
+					t.Fatalf("seed %d: %v at step %d, want rolled back at step 0: %s", seed, st.State, st.Step, st.Reason)
+				}
+				reqs = append(reqs, float64(st.Figures.TotalRequests))
+				cand = append(cand, float64(st.Figures.Candidate.Requests))
+			}
+			t.Logf("%s: rolled back at step 0 in %d/%d runs; requests until rollback (500 per look): median %.0f, max %.0f; candidate requests median %.0f, max %.0f",
+				c.name, runs, runs, median(reqs), maxOf(reqs), median(cand), maxOf(cand))
+		})
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s[len(s)/2]
+}
+
+func maxOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// TestRolloutAA runs 200 rollouts of a candidate identical to the baseline
+// (1% errors, the same latencies) with looks after every 500 requests: the
+// share rolled back must not exceed Alpha.
+func TestRolloutAA(t *testing.T) {
+	const runs, alpha = 200, 0.05
+	var rolledBack, halted, promoted int
+	var looks int
+	for seed := range uint64(runs) {
+		models := map[string]model{"v1": stable, "v2": stable}
+		ps := &planServe{models: models}
+		clock := newFakeClock()
+		ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 5 * time.Minute, Alpha: alpha, Clock: clock, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &sim{clock: clock, rng: rand.New(rand.NewPCG(seed, 7)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve,
+			observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+		looks += s.run(t, ro, 1000)
+		switch ro.Status().State {
+		case strategy.StateRolledBack:
+			rolledBack++
+		case strategy.StatePaused:
+			halted++
+		case strategy.StatePromoted:
+			promoted++
+		}
+	}
+	rate := float64(rolledBack) / runs
+	t.Logf("A/A: %d runs, %d looks in all: %d rolled back (false-rollback rate %.3f, alpha %.2f), %d halted, %d promoted",
+		runs, looks, rolledBack, rate, alpha, halted, promoted)
+	if rate > alpha {
+		t.Fatalf("false-rollback rate %.3f > alpha %.2f", rate, alpha)
+	}
+	if halted > runs/50 {
+		t.Fatalf("%d of %d A/A runs halted on sample ratio mismatch", halted, runs)
+	}
+}
+
+// TestRolloutReplicas drives two routers (two replicas) from one Rollout: it
+// publishes each plan to both through Targets and reads a window fed by
+// both routers' observations.
+func TestRolloutReplicas(t *testing.T) {
+	models := map[string]model{"v1": stable, "v2": stable}
+	r1, r2 := newRouter(t, models), newRouter(t, models)
+	clock := newFakeClock()
+	ro, err := strategy.NewRollout(strategy.RolloutConfig{
+		Target: strategy.Targets{r1, r2}, Baseline: "v1", Candidate: "v2",
+		MinDuration: 10 * time.Minute, Clock: clock, Logger: quiet,
+		Guardrails: strategy.Guardrails{NoLatency: true}, // real latencies of two routers
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r1.AddObserver(ro)()
+	defer r2.AddObserver(ro)()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 6))
+	served := [2]int{}
+	for tick := 0; tick < 500 && !ro.Status().State.Final(); tick++ {
+		if err := ro.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if p1, p2 := r1.Plan(), r2.Plan(); !reflect.DeepEqual(p1, p2) {
+			t.Fatalf("tick %d: replicas serve different plans: %+v and %+v", tick, p1.Default, p2.Default)
+		}
+		for i := range 1000 {
+			r := r1
+			if i%2 == 1 {
+				r = r2
+			}
+			served[i%2]++
+			_, _, _ = r.Serve(ctx, router.Unit{Key: "u-" + strconv.Itoa(tick*1000+i)}, rng.Float64())
+		}
+		clock.Advance(time.Minute)
+	}
+	if err := ro.Step(); err != nil {
+		t.Fatal(err)
+	}
+	st := ro.Status()
+	if st.State != strategy.StatePromoted {
+		t.Fatalf("state %v, want promoted: %s", st.State, st.Reason)
+	}
+	if !reflect.DeepEqual(r1.Plan(), r2.Plan()) || r1.Plan().Default.Weight("v2") != 100 {
+		t.Fatalf("replicas end on %+v and %+v", r1.Plan().Default, r2.Plan().Default)
+	}
+	t.Logf("two replicas promoted together after %d+%d requests", served[0], served[1])
+}
+
+// TestRolloutManual exercises Pause, Resume, Promote and Abort.
+func TestRolloutManual(t *testing.T) {
+	cases := []struct {
+		name string
+		ops  func(ro *strategy.Rollout) error
+		want strategy.State
+		pct  float64
+	}{
+		{"pause keeps the plan", func(ro *strategy.Rollout) error { return ro.Pause() }, strategy.StatePaused, 1},
+		{"pause then resume", func(ro *strategy.Rollout) error {
+			return errors.Join(ro.Pause(), ro.Resume())
+		}, strategy.StateRunning, 1},
+		{"resume while running fails", func(ro *strategy.Rollout) error {
+			if err := ro.Resume(); !errors.Is(err, strategy.ErrNotPaused) {
+				return errors.New("want ErrNotPaused")
+			}
+			return nil
+		}, strategy.StateRunning, 1},
+		{"promote", func(ro *strategy.Rollout) error { return ro.Promote() }, strategy.StatePromoted, 100},
+		{"abort after promote", func(ro *strategy.Rollout) error { return errors.Join(ro.Promote(), ro.Abort()) }, strategy.StateAborted, 0},
+		{"abort twice fails", func(ro *strategy.Rollout) error {
+			if err := ro.Abort(); err != nil {
+				return err
+			}
+			if err := ro.Abort(); !errors.Is(err, strategy.ErrFinished) {
+				return errors.New("want ErrFinished")
+			}
+			return nil
+		}, strategy.StateAborted, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var last strategy.Plan
+			target := strategy.TargetFunc(func(p strategy.Plan) error { last = p; return nil })
+			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Clock: newFakeClock(), Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ro.Step(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.ops(ro); err != nil {
+				t.Fatal(err)
+			}
+			st := ro.Status()
+			if st.State != c.want || st.Percent != c.pct || last.Default.Weight("v2") != c.pct {
+				t.Fatalf("state %v at %g%% (target %g%%), want %v at %g%%", st.State, st.Percent, last.Default.Weight("v2"), c.want, c.pct)
+			}
+		})
+	}
+}
+
+// TestRolloutTargetFailure checks that a refused plan leaves the state
+// unchanged and is retried on the next Step.
+func TestRolloutTargetFailure(t *testing.T) {
+	fail := true
+	var log eventLog
+	target := strategy.TargetFunc(func(strategy.Plan) error {
+		if fail {
+			return errors.New("replica down")
+		}
+		return nil
+	})
+	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Clock: newFakeClock(), Logger: quiet, OnEvent: log.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Step(); err == nil || ro.Status().State != strategy.StatePending {
+		t.Fatalf("Step = %v, state %v; want an error and pending", err, ro.Status().State)
+	}
+	fail = false
+	if err := ro.Step(); err != nil || ro.Status().State != strategy.StateRunning {
+		t.Fatalf("Step = %v, state %v; want running", err, ro.Status().State)
+	}
+	if got, want := log.kinds(), []strategy.EventKind{strategy.EventPlanFailed, strategy.EventStarted}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
+
+// TestRolloutMetric rolls back a candidate that lowers a business metric
+// reported later by unit key.
+func TestRolloutMetric(t *testing.T) {
+	models := map[string]model{"v1": stable, "v2": stable}
+	ps := &planServe{models: models}
+	clock := newFakeClock()
+	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Clock: clock, Logger: quiet,
+		Guardrails: strategy.Guardrails{Metrics: []strategy.MetricGuardrail{{Name: "conversion", Effect: 0.05, LowerIsWorse: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	s := &sim{clock: clock, rng: rand.New(rand.NewPCG(10, 11)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve}
+	s.observe = func(o strategy.Outcome) {
+		ro.Observe(context.Background(), o)
+		p := 0.10
+		if o.Decision.Variant == "v2" {
+			p = 0.05
+		}
+		v := 0.0
+		if rng.Float64() < p {
+			v = 1
+		}
+		ro.RecordMetric("u-"+strconv.Itoa(s.seq-1), "conversion", v)
+	}
+	s.run(t, ro, 1440)
+	st := ro.Status()
+	t.Logf("%v after %d requests: %s", st.State, s.seq, st.Reason)
+	if st.State != strategy.StateRolledBack || len(st.Figures.Metrics) != 1 {
+		t.Fatalf("state %v, want rolled back on the metric", st.State)
+	}
+}

@@ -1,0 +1,347 @@
+package strategy
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/varroute/varroute/stats"
+)
+
+// A Window is where a controller reads the outcomes of its variants. Snapshot
+// returns cumulative totals for one variant since the window began; a
+// controller subtracts the snapshot taken when a step began from a later one
+// (VariantWindow.Sub), so each step is judged on its own traffic.
+//
+// The default Window is a Collector fed by this process's router. To judge
+// the traffic of every replica, implement Window over metrics aggregated
+// across replicas — Prometheus counters and histograms, or an OpenTelemetry
+// Collector's backend — which are cumulative too. Snapshot must be safe for
+// concurrent use and must return totals that never decrease.
+type Window interface {
+	Snapshot(variant string) VariantWindow
+}
+
+// WindowFunc adapts an ordinary function to a Window.
+type WindowFunc func(variant string) VariantWindow
+
+// Snapshot calls f(variant).
+func (f WindowFunc) Snapshot(variant string) VariantWindow { return f(variant) }
+
+// A VariantWindow holds one variant's cumulative figures. The zero value is
+// an empty window.
+type VariantWindow struct {
+	// Requests counts the requests assigned to the variant.
+	Requests int64
+	// Errors counts those whose assigned variant failed (Outcome.Failure),
+	// whether or not a fallback then served.
+	Errors int64
+	// Latency is the histogram of the requests' latencies.
+	Latency Histogram
+	// Metrics holds the user-reported metrics by name. Nil means none.
+	Metrics map[string]MetricSums
+}
+
+// Sub returns the figures accumulated between prev and w: w minus prev. The
+// two must come from the same Window (same histogram bounds, same metric
+// shifts); a histogram or metric prev lacks is kept whole.
+func (w VariantWindow) Sub(prev VariantWindow) VariantWindow {
+	d := VariantWindow{
+		Requests: w.Requests - prev.Requests,
+		Errors:   w.Errors - prev.Errors,
+		Latency:  w.Latency.Sub(prev.Latency),
+	}
+	if len(w.Metrics) > 0 {
+		d.Metrics = make(map[string]MetricSums, len(w.Metrics))
+		for k, m := range w.Metrics {
+			d.Metrics[k] = m.Sub(prev.Metrics[k])
+		}
+	}
+	return d
+}
+
+// ErrorRate returns Errors/Requests, or 0 without requests.
+func (w VariantWindow) ErrorRate() float64 {
+	if w.Requests <= 0 {
+		return 0
+	}
+	return float64(w.Errors) / float64(w.Requests)
+}
+
+// A Histogram counts durations in buckets: Counts[i] counts the values in
+// (Bounds[i-1], Bounds[i]], the first bucket starting at 0. Bounds ascend; a
+// last bound of math.MaxInt64 stands for +Inf. The zero value is empty.
+type Histogram struct {
+	Bounds []time.Duration
+	Counts []int64
+}
+
+// Sub returns h minus prev, bucket by bucket. If prev is empty or has other
+// bounds, it returns a copy of h.
+func (h Histogram) Sub(prev Histogram) Histogram {
+	d := Histogram{Bounds: h.Bounds, Counts: append([]int64(nil), h.Counts...)}
+	if len(prev.Counts) != len(h.Counts) {
+		return d
+	}
+	for i := range d.Counts {
+		d.Counts[i] -= prev.Counts[i]
+	}
+	return d
+}
+
+// Count returns the number of values in h.
+func (h Histogram) Count() int64 {
+	var n int64
+	for _, c := range h.Counts {
+		n += c
+	}
+	return n
+}
+
+// bucketRange returns the lower and upper ends of bucket i.
+func (h Histogram) bucketRange(i int) (lo, hi float64) {
+	if i > 0 {
+		lo = float64(h.Bounds[i-1])
+	}
+	hi = float64(h.Bounds[i])
+	if h.Bounds[i] == math.MaxInt64 { // +Inf: no width known
+		hi = lo
+	}
+	return lo, hi
+}
+
+// Quantile returns the q-quantile (0 <= q <= 1) of h, interpolated linearly
+// inside its bucket, or 0 for an empty histogram.
+func (h Histogram) Quantile(q float64) time.Duration {
+	n := h.Count()
+	if n == 0 {
+		return 0
+	}
+	rank := q * float64(n)
+	var cum float64
+	for i, c := range h.Counts {
+		if c == 0 {
+			continue
+		}
+		if cum+float64(c) >= rank {
+			lo, hi := h.bucketRange(i)
+			f := (rank - cum) / float64(c)
+			return time.Duration(lo + f*(hi-lo))
+		}
+		cum += float64(c)
+	}
+	lo, _ := h.bucketRange(len(h.Counts) - 1)
+	return time.Duration(lo)
+}
+
+// LogSummary returns the summary of ln(latency in seconds), each value taken
+// at its bucket's midpoint (at least 1ns): the scale on which latencies are
+// compared, since a slowdown multiplies them.
+func (h Histogram) LogSummary() stats.Summary {
+	var n int64
+	var sum, sumSq float64
+	for i, c := range h.Counts {
+		if c == 0 {
+			continue
+		}
+		lo, hi := h.bucketRange(i)
+		x := math.Log(math.Max((lo+hi)/2, 1) / 1e9)
+		fc := float64(c)
+		n += c
+		sum += fc * x
+		sumSq += fc * x * x
+	}
+	return summaryOf(n, 0, sum, sumSq)
+}
+
+// MetricSums are the cumulative sums of one user metric, taken about Shift
+// (a value near the data) so that they keep their precision. The zero value
+// is empty.
+type MetricSums struct {
+	N          int64
+	Shift      float64
+	Sum, SumSq float64 // of x-Shift and (x-Shift)^2
+}
+
+// Sub returns m minus prev (prev must have the same Shift or be empty).
+func (m MetricSums) Sub(prev MetricSums) MetricSums {
+	if prev.N == 0 {
+		return m
+	}
+	return MetricSums{N: m.N - prev.N, Shift: m.Shift, Sum: m.Sum - prev.Sum, SumSq: m.SumSq - prev.SumSq}
+}
+
+// Summary returns the stats.Summary of the values.
+func (m MetricSums) Summary() stats.Summary { return summaryOf(m.N, m.Shift, m.Sum, m.SumSq) }
+
+func summaryOf(n int64, shift, sum, sumSq float64) stats.Summary {
+	if n <= 0 {
+		return stats.Summary{}
+	}
+	fn := float64(n)
+	mean := sum / fn
+	var v float64
+	if n > 1 {
+		v = math.Max(0, (sumSq-sum*mean)/(fn-1))
+	}
+	return stats.NewSummary(n, shift+mean, v)
+}
+
+// The Collector's latency histogram is log-linear: 16 linear sub-buckets per
+// power of two of nanoseconds, so a bucket is at most 1/16 (6.25%) wide
+// relative to its values, from 1ns to the largest Duration.
+const (
+	subBits     = 4
+	subBuckets  = 1 << subBits
+	histBuckets = (64-subBits)*subBuckets + subBuckets
+)
+
+// bucketOf returns the histogram bucket of a duration of ns nanoseconds.
+func bucketOf(ns int64) int {
+	if ns < subBuckets {
+		return int(max(ns, 0))
+	}
+	u := uint64(ns)
+	e := bits.Len64(u) - 1 // >= subBits
+	sub := int(u>>(e-subBits)) & (subBuckets - 1)
+	return (e-subBits+1)*subBuckets + sub
+}
+
+// bucketLow returns the smallest duration of bucket i.
+func bucketLow(i int) int64 {
+	if i < subBuckets {
+		return int64(i)
+	}
+	e := i/subBuckets + subBits - 1
+	sub := i % subBuckets
+	return int64(subBuckets+sub) << (e - subBits)
+}
+
+var collectorBounds = sync.OnceValue(func() []time.Duration {
+	b := make([]time.Duration, histBuckets)
+	for i := range b {
+		if i == histBuckets-1 {
+			b[i] = math.MaxInt64
+		} else {
+			b[i] = time.Duration(bucketLow(i+1) - 1)
+		}
+	}
+	return b
+})
+
+// A Collector is the default Window: an observer that counts, per variant,
+// the requests, failures and latencies a router reports (it implements
+// router.Observer) and the metrics the application reports by hand
+// (RecordMetric). Observe allocates nothing and takes no lock: atomic
+// counters and a fixed log-linear latency histogram per variant. A Collector
+// is safe for concurrent use; create one with NewCollector.
+type Collector struct {
+	plan     string
+	variants []string
+	acc      []variantAcc
+}
+
+type variantAcc struct {
+	requests atomic.Int64
+	errors   atomic.Int64
+	hist     [histBuckets]atomic.Int64
+
+	mu      sync.Mutex
+	metrics map[string]*MetricSums
+}
+
+// NewCollector returns a Collector that counts the outcomes of the given
+// variants decided by the plan named plan ("" counts every plan). Outcomes
+// of units without a key (ReasonNoKey) are not counted: those units are not
+// randomized between variants, so counting them would bias the comparison.
+func NewCollector(plan string, variants ...string) *Collector {
+	return &Collector{
+		plan:     plan,
+		variants: append([]string(nil), variants...),
+		acc:      make([]variantAcc, len(variants)),
+	}
+}
+
+func (c *Collector) index(variant string) int {
+	for i, v := range c.variants {
+		if v == variant {
+			return i
+		}
+	}
+	return -1
+}
+
+// Observe counts o for its assigned variant (Decision.Variant: intent to
+// treat) when the plan and variant are the Collector's. A failure of the
+// assigned variant counts as an error even when a fallback served. It
+// allocates nothing.
+func (c *Collector) Observe(_ context.Context, o Outcome) {
+	if (c.plan != "" && o.Decision.Plan != c.plan) || o.Decision.Reason == ReasonNoKey {
+		return
+	}
+	i := c.index(o.Decision.Variant)
+	if i < 0 {
+		return
+	}
+	a := &c.acc[i]
+	a.hist[bucketOf(int64(o.Latency))].Add(1)
+	if o.Failure != nil {
+		a.errors.Add(1)
+	}
+	a.requests.Add(1)
+}
+
+// RecordMetric adds one value of the user metric name for variant — such as
+// a business outcome learnt after the response. Values of a variant the
+// Collector does not count are ignored. It takes a per-variant lock.
+func (c *Collector) RecordMetric(variant, name string, value float64) {
+	i := c.index(variant)
+	if i < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
+		return
+	}
+	a := &c.acc[i]
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.metrics[name]
+	if m == nil {
+		if a.metrics == nil {
+			a.metrics = make(map[string]*MetricSums)
+		}
+		m = &MetricSums{Shift: value}
+		a.metrics[name] = m
+	}
+	x := value - m.Shift
+	m.N++
+	m.Sum += x
+	m.SumSq += x * x
+}
+
+// Snapshot returns the cumulative figures of variant, or an empty window
+// for a variant the Collector does not count.
+func (c *Collector) Snapshot(variant string) VariantWindow {
+	i := c.index(variant)
+	if i < 0 {
+		return VariantWindow{}
+	}
+	a := &c.acc[i]
+	w := VariantWindow{
+		Requests: a.requests.Load(),
+		Errors:   a.errors.Load(),
+		Latency:  Histogram{Bounds: collectorBounds(), Counts: make([]int64, histBuckets)},
+	}
+	for j := range a.hist {
+		w.Latency.Counts[j] = a.hist[j].Load()
+	}
+	a.mu.Lock()
+	if len(a.metrics) > 0 {
+		w.Metrics = make(map[string]MetricSums, len(a.metrics))
+		for k, m := range a.metrics {
+			w.Metrics[k] = *m
+		}
+	}
+	a.mu.Unlock()
+	return w
+}
