@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/varroute/varroute/audience"
 	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
@@ -244,5 +247,43 @@ func BenchmarkPredictShadowPaced(b *testing.B) {
 	_ = r.Close(context.Background())
 	if st := r.ShadowStats(); st.Dropped != 0 {
 		b.Fatalf("%d shadow calls dropped", st.Dropped)
+	}
+}
+
+// BenchmarkPredictTelemetry is BenchmarkPredict with the OpenTelemetry SDK
+// installed: metrics to a manual reader and a span per request from an
+// always-sampling tracer. The difference is the telemetry overhead.
+func BenchmarkPredictTelemetry(b *testing.B) {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	tp10 := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.TraceIDRatioBased(0.1)))
+	for _, tc := range []struct {
+		name string
+		cfg  Config[float64, float64]
+	}{
+		{"metrics", Config[float64, float64]{MeterProvider: mp}},
+		{"metrics+traces", Config[float64, float64]{MeterProvider: mp, TracerProvider: tp}},
+		{"metrics+traces-10pct", Config[float64, float64]{MeterProvider: mp, TracerProvider: tp10}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := tc.cfg
+			cfg.Plan = ruleAndCanary()
+			cfg.Variants = map[string]Predictor[float64, float64]{"stable": model{1}, "next": model{2}, "west": model{3}}
+			r, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close(context.Background())
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
+					audience.String("location", benchLocations[i&3]),
+					audience.Int("age", 30),
+				}}, 3)
+			}
+		})
 	}
 }

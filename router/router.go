@@ -89,6 +89,7 @@ type Router[In, Out any] struct {
 	timeout time.Duration
 	shadow  *shadowing[In, Out]
 	expo    exposure.Logger
+	tel     *telemetry
 	mu      sync.Mutex // serializes changes; never held by requests
 }
 
@@ -98,6 +99,7 @@ type snapshot[In, Out any] struct {
 	byIndex   []*variant[In, Out] // by the plan's variant index
 	registry  map[string]*variant[In, Out]
 	observers []Observer
+	attrs     *attrs // telemetry attribute sets of this plan
 	closed    bool
 }
 
@@ -120,11 +122,15 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 			return nil, fmt.Errorf("router: Config.Observers[%d] is nil", i)
 		}
 	}
-	sh, err := newShadowing(cfg)
+	tel, err := newTelemetry(cfg.MeterProvider, cfg.TracerProvider)
+	if err != nil {
+		return nil, fmt.Errorf("router: telemetry: %w", err)
+	}
+	sh, err := newShadowing(cfg, tel)
 	if err != nil {
 		return nil, fmt.Errorf("router: Config.Shadow: %w", err)
 	}
-	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh, expo: cfg.Exposures}
+	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh, expo: cfg.Exposures, tel: tel}
 	s, err := r.build(cfg.Plan, reg)
 	if err != nil {
 		_ = sh.pool.Close(context.Background()) // started nothing yet
@@ -155,7 +161,7 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 	if err != nil {
 		return nil, err
 	}
-	s := &snapshot[In, Out]{plan: c, registry: reg}
+	s := &snapshot[In, Out]{plan: c, registry: reg, attrs: newAttrs(c)}
 	for _, name := range c.Variants() {
 		s.byIndex = append(s.byIndex, reg[name])
 	}
@@ -204,12 +210,17 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 			o.Decision, vi, mask = s.plan.Assign(u.Key, u.Attrs)
 		}
 		mirrored := mask != 0 || o.Decision.NoiseFloor
+		cctx, span := r.tel.startSpan(ctx, s.attrs, &o.Decision, vi)
+		metrics := r.tel.metricsOn(ctx)
 		var start time.Time
-		if timed || mirrored || r.expo != nil || len(s.observers) > 0 {
+		if timed || mirrored || metrics || r.expo != nil || len(s.observers) > 0 {
 			start = time.Now()
 		}
-		out, served, err := r.call(ctx, s, vi, in, &o)
+		out, served, err := r.call(cctx, s, vi, in, &o)
 		if served == stale {
+			if span != nil {
+				span.End()
+			}
 			pin = nil // a variant of this snapshot was retired: decide again
 			if r.snap.Load().closed {
 				return zero, o, ErrClosed
@@ -220,8 +231,14 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 			o.Latency = time.Since(start)
 		}
 		o.Err = err
+		if metrics {
+			r.tel.record(ctx, s.attrs, &o, vi, served)
+		}
+		if span != nil {
+			endSpan(span, &o)
+		}
 		if mirrored && err == nil {
-			r.mirror(ctx, s, &o, mask, served, in, out)
+			r.mirror(cctx, s, &o, mask, served, in, out)
 		}
 		if r.expo != nil {
 			r.expose(ctx, start, u.Key, &o)

@@ -10,6 +10,8 @@ import (
 // shadowTask is one mirrored call, handed to the shadow pool by value.
 type shadowTask[In, Out any] struct {
 	v          *variant[In, Out] // entered: counted in flight until the call ends
+	attrs      *attrs            // telemetry attributes of the request's plan
+	pi, si     int               // primary's and shadow's variant index in that plan
 	in         In
 	primaryOut Out
 	primary    string
@@ -26,10 +28,12 @@ type shadowing[In, Out any] struct {
 	sinks   []shadow.Sink
 	outs    []shadow.OutputSink[Out]
 	copyIn  func(In) In
+	tel     *telemetry
 }
 
-func newShadowing[In, Out any](cfg Config[In, Out]) (*shadowing[In, Out], error) {
+func newShadowing[In, Out any](cfg Config[In, Out], tel *telemetry) (*shadowing[In, Out], error) {
 	sh := &shadowing[In, Out]{
+		tel:     tel,
 		agg:     shadow.NewAggregator(0.95),
 		compare: cfg.Compare,
 		copyIn:  cfg.CopyInput,
@@ -62,8 +66,13 @@ func newShadowing[In, Out any](cfg Config[In, Out]) (*shadowing[In, Out], error)
 // run is the body of every shadow call, on a pool worker.
 func (sh *shadowing[In, Out]) run(ctx context.Context, t shadowTask[In, Out]) error {
 	defer t.v.exit()
-	out, c := shadow.Call(ctx, t.v.p, t.in, t.primaryOut, sh.compare)
+	cctx, span := sh.tel.shadowSpan(ctx, shadow.Info{Primary: t.primary, Shadow: t.v.name, NoiseFloor: t.noiseFloor})
+	out, c := shadow.Call(cctx, t.v.p, t.in, t.primaryOut, sh.compare)
 	c.Primary, c.Shadow, c.NoiseFloor, c.PrimaryLatency = t.primary, t.v.name, t.noiseFloor, t.primaryLat
+	if span != nil {
+		endShadowSpan(span, &c)
+	}
+	sh.tel.recordShadow(ctx, t.attrs, t.pi, t.si, &c)
 	sh.agg.Record(ctx, c)
 	for _, s := range sh.sinks {
 		s.Record(ctx, c)
@@ -87,20 +96,25 @@ func (r *Router[In, Out]) mirror(ctx context.Context, s *snapshot[In, Out], o *O
 			continue
 		}
 		mask &^= 1 << j
-		r.submit(ctx, s.byIndex[s.plan.Shadow(j)], o, false, in, out)
+		r.submit(ctx, s, s.plan.Shadow(j), served, o, false, in, out)
 	}
 	if o.Decision.NoiseFloor {
-		r.submit(ctx, s.byIndex[served], o, true, in, out)
+		r.submit(ctx, s, served, served, o, true, in, out)
 	}
 }
 
-func (r *Router[In, Out]) submit(ctx context.Context, v *variant[In, Out], o *Outcome, noise bool, in In, out Out) {
+// submit hands the call of the variant of index si to the shadow pool.
+func (r *Router[In, Out]) submit(ctx context.Context, s *snapshot[In, Out], si, pi int, o *Outcome, noise bool, in In, out Out) {
+	v := s.byIndex[si]
 	if !v.enter() {
 		return // retired: the plan that named it is gone
 	}
-	t := shadowTask[In, Out]{v: v, in: in, primaryOut: out, primary: o.Served, primaryLat: o.Latency, noiseFloor: noise}
+	t := shadowTask[In, Out]{v: v, attrs: s.attrs, pi: pi, si: si, in: in, primaryOut: out, primary: o.Served, primaryLat: o.Latency, noiseFloor: noise}
 	if !r.shadow.pool.TrySubmit(ctx, shadow.Info{Primary: o.Served, Shadow: v.name, NoiseFloor: noise}, t) {
 		v.exit()
+		if r.tel.dropped.Enabled(ctx) {
+			r.tel.dropped.Add(ctx, 1, s.attrs.dropped[si].add...)
+		}
 	}
 }
 

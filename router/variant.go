@@ -89,10 +89,10 @@ type result[Out any] struct {
 // RemoveVariant and Close wait for it.
 func (v *variant[In, Out]) callTimeout(parent context.Context, in In, timeout time.Duration) (Out, error) {
 	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel() // after the select: a late predictor sees its context end
 	done := make(chan result[Out], 1)
 	go func() {
 		defer v.exit()
-		defer cancel()
 		out, err := v.invoke(ctx, in)
 		done <- result[Out]{out, err}
 	}()
@@ -100,6 +100,11 @@ func (v *variant[In, Out]) callTimeout(parent context.Context, in In, timeout ti
 	case r := <-done:
 		return r.out, r.err
 	case <-ctx.Done():
+		select {
+		case r := <-done: // answered just as the deadline passed
+			return r.out, r.err
+		default:
+		}
 		var zero Out
 		if err := parent.Err(); err != nil {
 			return zero, fmt.Errorf("router: variant %q: %w", v.name, err)
