@@ -60,12 +60,13 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) (*telemetry,
 	}
 	m := mp.Meter(scope)
 	t := &telemetry{tracer: tp.Tracer(scope)}
-	// A tracer whose spans record (an SDK is installed) gets a span per
-	// request; otherwise spans are made only under a recording parent,
-	// so the default no-op globals cost no allocation per request.
+	// A tracer that makes real spans (an SDK is installed: its spans have
+	// valid contexts even when a sampler drops them) gets a span per
+	// request; otherwise spans are made only under a recording parent, so
+	// the default no-op globals cost no allocation per request. The probe
+	// is never ended, so no exporter sees it.
 	_, probe := t.tracer.Start(context.Background(), "varroute.probe")
-	t.tracing = probe.IsRecording()
-	probe.End()
+	t.tracing = probe.SpanContext().IsValid() || probe.IsRecording()
 
 	var err error
 	counter := func(name, unit, desc string) metric.Int64Counter {
