@@ -59,8 +59,11 @@ const maxNodes = 1 << 20
 // Unary operands are strings in Qwak (header values), so "operand: 42"
 // matches the string "42"; range operands are numbers.
 //
-// Unknown fields, duplicate keys, duplicate audience names and audiences
-// without a name are errors. Every error is an *Error wrapping ErrInvalid
+// Unknown fields are errors in our own schema and inside Qwak conditions;
+// at the metadata levels of a Qwak file (the top, spec and each audience),
+// fields of Qwak's own, such as ids and timestamps, are skipped so that
+// exported files load as they are. Duplicate keys, duplicate audience names
+// and audiences without a name are errors. Every error is an *Error wrapping ErrInvalid
 // whose Path names the field (such as
 // "spec.audiences[1].conditions.unary[0].operator") and whose Line and
 // Column give its position in data.
@@ -155,6 +158,18 @@ func isNull(n *yaml.Node) bool {
 // fields walks mapping n at path, calling f for each key (checked against
 // allowed, and for duplicates).
 func (p *parser) fields(n *yaml.Node, path string, allowed []string, f func(key string, v *yaml.Node, vpath string) error) error {
+	return p.walk(n, path, allowed, false, f)
+}
+
+// metaFields is fields for the metadata levels of a Qwak file (the top, spec
+// and each audience), where exported files carry fields of their own (ids,
+// timestamps, environments): unknown keys are skipped, not refused, so that
+// Qwak files load as they are. Inside conditions every key is checked.
+func (p *parser) metaFields(n *yaml.Node, path string, allowed []string, f func(key string, v *yaml.Node, vpath string) error) error {
+	return p.walk(n, path, allowed, true, f)
+}
+
+func (p *parser) walk(n *yaml.Node, path string, allowed []string, skipUnknown bool, f func(key string, v *yaml.Node, vpath string) error) error {
 	if n.Kind != yaml.MappingNode {
 		return p.errorf(path, "want a mapping, not %s", nodeKind(n))
 	}
@@ -163,6 +178,9 @@ func (p *parser) fields(n *yaml.Node, path string, allowed []string, f func(key 
 		k := n.Content[i].Value
 		vpath := join(path, k)
 		if !contains(allowed, k) {
+			if skipUnknown {
+				continue
+			}
 			return p.errorAt(n.Content[i], vpath, "unknown field %q (valid: %s)", k, strings.Join(allowed, ", "))
 		}
 		if seen[k] {
@@ -384,7 +402,7 @@ func (p *parser) conditions(n *yaml.Node, path string) ([]Condition, error) {
 func (p *parser) qwakFile(top *yaml.Node) ([]Audience, error) {
 	var out []Audience
 	version := ""
-	err := p.fields(top, "", []string{"api_version", "spec"}, func(k string, v *yaml.Node, path string) error {
+	err := p.metaFields(top, "", []string{"api_version", "spec"}, func(k string, v *yaml.Node, path string) error {
 		if k == "api_version" {
 			var err error
 			if version, err = p.text(v, path); err != nil {
@@ -395,7 +413,7 @@ func (p *parser) qwakFile(top *yaml.Node) ([]Audience, error) {
 			}
 			return nil
 		}
-		return p.fields(v, path, []string{"audiences"}, func(_ string, v *yaml.Node, path string) error {
+		return p.metaFields(v, path, []string{"audiences"}, func(_ string, v *yaml.Node, path string) error {
 			return p.items(v, path, func(_ int, v *yaml.Node, apath string) error {
 				a, err := p.qwakAudience(v, apath)
 				out = append(out, a)
@@ -422,7 +440,7 @@ func qwakUnary() []string {
 func (p *parser) qwakAudience(n *yaml.Node, path string) (Audience, error) {
 	var a Audience
 	var all []Condition
-	err := p.fields(n, path, []string{"name", "description", "conditions"}, func(k string, v *yaml.Node, fpath string) error {
+	err := p.metaFields(n, path, []string{"name", "description", "conditions"}, func(k string, v *yaml.Node, fpath string) error {
 		var err error
 		switch k {
 		case "name":

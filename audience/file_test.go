@@ -236,3 +236,39 @@ func TestConditionListForm(t *testing.T) {
 		t.Errorf("object form decoded wrongly: %+v", fromJSONObject)
 	}
 }
+
+// TestQwakExtraMetadata loads a Qwak export carrying fields of its own at
+// the metadata levels: they are skipped, so the file loads as it is.
+func TestQwakExtraMetadata(t *testing.T) {
+	const doc = `api_version: v1
+kind: audiences
+metadata: {exported_at: "2026-11-01T10:00:00Z"}
+spec:
+  environment: production
+  audiences:
+    - id: 5f3c
+      name: us-users
+      description: users in the US
+      created_at: 2026-01-01
+      routes: []
+      conditions:
+        unary:
+          - key: country
+            operator: UNARY_OPERATOR_TYPE_EXACT_MATCH
+            operand: US
+`
+	as, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(as) != 1 || as[0].Name != "us-users" {
+		t.Fatalf("Parse = %+v", as)
+	}
+	m, err := Compile(as[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Match(Attributes{String("country", "US")}) || m.Match(Attributes{String("country", "FR")}) {
+		t.Error("the loaded audience does not match as written")
+	}
+}
