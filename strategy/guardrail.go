@@ -166,7 +166,16 @@ type verdict struct {
 // checker judges a step window.
 type checker interface {
 	check(f *Figures, base, cand VariantWindow, minSamples int64) verdict
+	// enough reports whether the window has the samples a step needs to
+	// pass.
+	enough(base, cand VariantWindow, minSamples int64) bool
 }
+
+func (guardrailChecker) enough(base, cand VariantWindow, minSamples int64) bool {
+	return base.Requests >= minSamples && cand.Requests >= minSamples
+}
+
+func (Gate) enough(_, cand VariantWindow, minSamples int64) bool { return cand.Requests >= minSamples }
 
 // guardrailChecker runs Guardrails with a per-test alpha.
 type guardrailChecker struct {

@@ -127,6 +127,9 @@ type Rollout struct {
 	plan   compiledPlan
 	status atomic.Pointer[Status]
 	kind   string
+	// holdFull holds a step of 100% like any other (Rolling gates its last
+	// batch); a Rollout promotes on reaching it.
+	holdFull bool
 
 	mu         sync.Mutex // serializes Step and manual operations
 	state      State
@@ -358,7 +361,7 @@ func (r *Rollout) Step() error {
 		case StatePending:
 			b, c := r.window.Snapshot(r.cfg.Baseline), r.window.Snapshot(r.cfg.Candidate)
 			r.total0 = b.Requests + c.Requests
-			if r.steps[0] >= 100 {
+			if r.steps[0] >= 100 && !r.holdFull {
 				return r.transition(now, evs, EventPromoted, StatePromoted, 0, 100, "single step of 100%")
 			}
 			return r.transition(now, evs, EventStarted, StateRunning, 0, r.steps[0],
@@ -387,13 +390,13 @@ func (r *Rollout) Step() error {
 			r.state = StatePaused
 			r.record(now, evs, EventHalted, "halted: "+v.halt)
 			return nil
-		case f.Elapsed < r.cfg.MinDuration || bw.Requests < r.cfg.MinSamples || cw.Requests < r.cfg.MinSamples:
+		case f.Elapsed < r.cfg.MinDuration || !r.check.enough(bw, cw, r.cfg.MinSamples):
 			return nil // hold
 		}
 		passed := fmt.Sprintf("step %d (%g%%) healthy after %v: candidate %d requests, %.2f%% errors; baseline %d requests, %.2f%% errors",
 			r.step, f.Percent, f.Elapsed, cw.Requests, 100*f.Candidate.ErrorRate, bw.Requests, 100*f.Baseline.ErrorRate)
 		next := r.step + 1
-		if next >= len(r.steps) || r.steps[next] >= 100 {
+		if next >= len(r.steps) || (r.steps[next] >= 100 && !r.holdFull) {
 			return r.transition(now, evs, EventPromoted, StatePromoted, min(next, len(r.steps)-1), 100, passed+"; promoted to 100%")
 		}
 		return r.transition(now, evs, EventAdvanced, StateRunning, next, r.steps[next],
