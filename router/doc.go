@@ -37,6 +37,48 @@
 // Units without a key (anonymous requests) are never hashed: they get the
 // majority variant of their split (strategy.ReasonNoKey).
 //
-// Close stops the router, waits for calls in flight and closes predictors
-// that implement io.Closer.
+// # Shadows
+//
+// For each shadow the plan names whose sticky sample the unit falls in (and
+// for the noise floor), Predict hands a call to a bounded pool after the
+// primary answered: the shadow runs on a pool worker with a context that
+// keeps the request's values but not its cancellation, its answer is
+// compared with the primary's (Config.Compare) and recorded
+// (ShadowReport, Config.ShadowSinks), and it is never returned. When the
+// pool is full the call is dropped and counted (ShadowStats): the user never
+// waits for a shadow. The shadow reads the request's input after Predict
+// returned, so callers must not mutate it afterwards (or set
+// Config.CopyInput).
+//
+// # Telemetry
+//
+// The router reports through the OpenTelemetry API (Config.MeterProvider,
+// Config.TracerProvider; the globals by default, which cost nothing until
+// an SDK is installed):
+//
+//	varroute.requests            {request}     plan, rule, variant, outcome (ok, fallback, error)
+//	varroute.request.duration    s             plan, rule, variant, outcome
+//	varroute.variant.errors      {error}       plan, rule, variant
+//	varroute.fallbacks           {request}     plan, variant, served
+//	varroute.shadow.comparisons  {comparison}  plan, primary, shadow, outcome (agree, disagree, error, timeout)
+//	varroute.shadow.agreements   {comparison}  plan, primary, shadow, outcome
+//	varroute.shadow.dropped      {call}        plan, shadow
+//
+// Attribute values come from the plan only; a unit key never appears. Each
+// Predict gets a span "varroute.Predict" carrying the decision under the
+// feature-flag semantic conventions (feature_flag.key is the plan,
+// feature_flag.result.variant the variant, feature_flag.result.reason) and
+// varroute.rule and varroute.reason; each shadow call gets a span
+// "varroute.shadow", a new root linked to the request's span. Spans are
+// made when the tracer provider at New is an SDK, or under a recording
+// parent span.
+//
+// # Exposures
+//
+// Config.Exposures receives an exposure.Exposure (time, plan, rule,
+// variant, unit key) per request, so analysis jobs can join assignments
+// with outcomes; exposure.Writer batches them to JSON lines.
+//
+// Close stops the router, waits for calls in flight (shadow calls
+// included) and closes predictors that implement io.Closer.
 package router
