@@ -285,17 +285,18 @@ func TestRolloutZeroErrorBaseline(t *testing.T) {
 	cases := []struct {
 		name      string
 		candidate float64
+		minDur    time.Duration
 		want      strategy.State
 	}{
-		{"candidate with 5% errors is caught", 0.05, strategy.StateRolledBack},
-		{"candidate without errors is promoted", 0, strategy.StatePromoted},
+		{"candidate with 5% errors is caught", 0.05, 3 * time.Hour, strategy.StateRolledBack},
+		{"candidate without errors is promoted", 0, 20 * time.Minute, strategy.StatePromoted},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			models := map[string]model{"v1": {median: 20 * ms, sigma: 0.3}, "v2": {errRate: c.candidate, median: 20 * ms, sigma: 0.3}}
 			ps := &planServe{models: models}
 			clock := newFakeClock()
-			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 3 * time.Hour, Clock: clock, Logger: quiet})
+			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: c.minDur, Clock: clock, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
