@@ -597,3 +597,46 @@ func TestRolloutMetric(t *testing.T) {
 		t.Fatalf("state %v, want rolled back on the metric", st.State)
 	}
 }
+
+// TestRolloutAggregatedWindow reads the window through the Window interface
+// from metrics aggregated across two replicas — each replica's own Collector
+// stands for what it exports (to Prometheus, say), and a WindowFunc sums them
+// as a query across replicas would.
+func TestRolloutAggregatedWindow(t *testing.T) {
+	models := map[string]model{"v1": stable, "v2": {errRate: 0.05, median: 20 * ms, sigma: 0.3}}
+	r1, r2 := newRouter(t, models), newRouter(t, models)
+	name := strategy.Canary("v1", "v2", 0).Name
+	c1, c2 := strategy.NewCollector(name, "v1", "v2"), strategy.NewCollector(name, "v1", "v2")
+	defer r1.AddObserver(c1)()
+	defer r2.AddObserver(c2)()
+	sum := strategy.WindowFunc(func(v string) strategy.VariantWindow {
+		a, b := c1.Snapshot(v), c2.Snapshot(v)
+		w := strategy.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency}
+		w.Latency.Counts = append([]int64(nil), a.Latency.Counts...)
+		for i := range w.Latency.Counts {
+			w.Latency.Counts[i] += b.Latency.Counts[i]
+		}
+		return w
+	})
+	clock := newFakeClock()
+	ro, err := strategy.NewRollout(strategy.RolloutConfig{
+		Target: strategy.Targets{r1, r2}, Baseline: "v1", Candidate: "v2", Window: sum,
+		MinDuration: 3 * time.Hour, Clock: clock, Logger: quiet,
+		Guardrails: strategy.Guardrails{NoLatency: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []*router.Router[float64, float64]{r1, r2}
+	s := &sim{clock: clock, rng: rand.New(rand.NewPCG(14, 15)), models: models, perTick: 1000, tick: time.Minute}
+	s.serve = func(key string, in float64) strategy.Outcome {
+		_, o, _ := rs[s.seq%2].Serve(context.Background(), router.Unit{Key: key}, in)
+		return o
+	}
+	s.run(t, ro, 400)
+	st := ro.Status()
+	t.Logf("%v after %d requests over two replicas: %s", st.State, s.seq, st.Reason)
+	if st.State != strategy.StateRolledBack || r1.Plan().Default.Weight("v2") != 0 || r2.Plan().Default.Weight("v2") != 0 {
+		t.Fatalf("state %v, replicas at %g%% and %g%%; want rolled back everywhere", st.State, r1.Plan().Default.Weight("v2"), r2.Plan().Default.Weight("v2"))
+	}
+}
