@@ -36,4 +36,39 @@
 //
 // Preview estimates how many units a plan change would move before it is
 // applied.
+//
+// # Controllers
+//
+// Controllers change a deployment over time. Each drives routers through a
+// Target (anything with SetPlan(Plan) error, such as *router.Router, or
+// Targets to fan one plan out to several), reads per-variant outcomes
+// through a Window (by default its own Collector, fed by registering the
+// controller as a router observer), takes a Clock, and advances only on an
+// explicit Step, so tests never sleep; Run steps it on a ticker in
+// production.
+//
+//   - Rollout, a progressive canary: steps such as 1, 5, 25, 50 and 100
+//     percent, each held for a minimum duration and a minimum number of
+//     samples; guardrails compare candidate with baseline on the step's
+//     window with always-valid sequential tests (a mixture SPRT on error
+//     rate, log-latency and user metrics, alpha split across steps and
+//     tests), an absolute error ceiling, and a sample-ratio-mismatch check
+//     against the step's own weights. A healthy candidate is promoted (it
+//     serves 100%, the baseline stays registered as its fallback); a failing
+//     one is rolled back (all traffic to the baseline); a mismatch halts the
+//     rollout as broken instrumentation. Pause, Resume, Promote and Abort
+//     act by hand; Status reports the step, the window's figures and the
+//     reason of the last transition; every transition is an Event, given to
+//     a callback and logged with slog.
+//   - BlueGreen: two slots; Switch verifies the idle slot (SmokeTest or a
+//     function of yours) and flips at once; Rollback flips back at once.
+//   - Rolling: old to new in N equal batches, each gated on error rate and
+//     latency; a failing gate halts and reverts.
+//
+// On many replicas, run one controller (on one replica or in a separate
+// job), give it a Target that publishes each plan to every replica (Targets
+// of routers, or a file or ConfigMap that each replica watches with package
+// planfile), and a Window that aggregates every replica's outcomes
+// (WindowFunc over a metrics backend). Assignment is a pure function of plan
+// and key, so replicas that hold the same plan decide alike.
 package strategy
