@@ -8,7 +8,11 @@ import (
 )
 
 // The reference values in testdata/reference.json come from
-// testdata/gen_reference.py (scipy, statsmodels and 50-digit mpmath).
+// testdata/gen_reference.py (scipy, statsmodels and 50-digit mpmath). Cases
+// named "p1e-N" are far-tail cases: their p-values come from 60-digit mpmath
+// and, for the alternatives that point the way of the effect, carry
+// max_pvalue = 1e-N, which checkTail holds both the reference and our result
+// to.
 
 const refTol = 1e-7
 
@@ -39,6 +43,7 @@ type reference struct {
 		Statistic        float64    `json:"statistic"`
 		DF               float64    `json:"df"`
 		PValue           float64    `json:"pvalue"`
+		MaxPValue        float64    `json:"max_pvalue"`
 		Effect           float64    `json:"effect"`
 		CI               []*float64 `json:"ci"`
 	} `json:"ttest"`
@@ -50,6 +55,7 @@ type reference struct {
 		Confidence float64       `json:"confidence"`
 		Statistic  float64       `json:"statistic"`
 		PValue     float64       `json:"pvalue"`
+		MaxPValue  float64       `json:"max_pvalue"`
 		Effect     float64       `json:"effect"`
 		CI         []*float64    `json:"ci"`
 	} `json:"ztest"`
@@ -62,6 +68,22 @@ type reference struct {
 		PValue    float64   `json:"pvalue"`
 		Effect    float64   `json:"effect"`
 	} `json:"mannwhitney"`
+	MannWhitneyLCG []struct {
+		Name         string     `json:"name"`
+		Seed         uint64     `json:"seed"`
+		NControl     int        `json:"n_control"`
+		NTreatment   int        `json:"n_treatment"`
+		ModControl   uint64     `json:"mod_control"`
+		ModTreatment uint64     `json:"mod_treatment"`
+		Shift        float64    `json:"shift"`
+		First        [2]float64 `json:"first"`
+		Last         [2]float64 `json:"last"`
+		Alt          string     `json:"alt"`
+		Statistic    float64    `json:"statistic"`
+		PValue       float64    `json:"pvalue"`
+		MaxPValue    float64    `json:"max_pvalue"`
+		Effect       float64    `json:"effect"`
+	} `json:"mannwhitney_lcg"`
 	GOF []struct {
 		Name      string    `json:"name"`
 		Observed  []int64   `json:"observed"`
@@ -69,6 +91,7 @@ type reference struct {
 		Statistic float64   `json:"statistic"`
 		DF        float64   `json:"df"`
 		PValue    float64   `json:"pvalue"`
+		MaxPValue float64   `json:"max_pvalue"`
 	} `json:"gof"`
 	Independence []struct {
 		Name      string    `json:"name"`
@@ -76,6 +99,7 @@ type reference struct {
 		Statistic float64   `json:"statistic"`
 		DF        float64   `json:"df"`
 		PValue    float64   `json:"pvalue"`
+		MaxPValue float64   `json:"max_pvalue"`
 	} `json:"independence"`
 	Multiple []struct {
 		Name string    `json:"name"`
@@ -113,6 +137,7 @@ type reference struct {
 		Tau2      float64    `json:"tau2"`
 		Statistic float64    `json:"statistic"`
 		PValue    float64    `json:"pvalue"`
+		MaxPValue float64    `json:"max_pvalue"`
 		Effect    float64    `json:"effect"`
 	} `json:"msprt"`
 	Special struct {
@@ -182,6 +207,22 @@ func checkNearScaled(t *testing.T, what string, got, want, scale float64) {
 	}
 }
 
+// checkTail checks a far-tail case: when maxP is set, the reference p-value
+// must be a positive normal float64 no larger than maxP (so that checkNear
+// really compares it to relative precision), and so must got.
+func checkTail(t *testing.T, got, want, maxP float64) {
+	t.Helper()
+	if maxP == 0 {
+		return
+	}
+	if !(want >= math.SmallestNonzeroFloat64*(1<<52) && want <= maxP) {
+		t.Errorf("reference PValue %g is not a normal float64 <= %g", want, maxP)
+	}
+	if !(got > 0 && got <= maxP) {
+		t.Errorf("PValue = %g, want in (0, %g]", got, maxP)
+	}
+}
+
 func checkCI(t *testing.T, got Interval, want []*float64, scale float64) {
 	t.Helper()
 	if want[0] == nil {
@@ -219,6 +260,7 @@ func TestReferenceTTest(t *testing.T) {
 			checkNear(t, "Statistic", r.Statistic, tc.Statistic)
 			checkNear(t, "DF", r.DF, tc.DF)
 			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
 			// The effect of raw samples is a difference of means, exact only
 			// to rounding relative to the means themselves.
 			scale := math.Max(math.Abs(tc.Control.Mean), math.Abs(tc.Treatment.Mean)) * 1e-8
@@ -238,6 +280,7 @@ func TestReferenceZTest(t *testing.T) {
 			}
 			checkNear(t, "Statistic", r.Statistic, tc.Statistic)
 			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
 			checkNearScaled(t, "Effect", r.Effect, tc.Effect, 1e-9)
 			if r.DF != 0 {
 				t.Errorf("DF = %v, want 0", r.DF)
@@ -265,6 +308,101 @@ func TestReferenceMannWhitneyU(t *testing.T) {
 	}
 }
 
+// lcgSamples replicates lcg_samples in testdata/gen_reference.py: Knuth's
+// MMIX generator s = A*s + C mod 2^64, value (s >> 33) mod m, control values
+// first, then treatment values plus shift.
+func lcgSamples(seed uint64, nc, nt int, modC, modT uint64, shift float64) (c, t []float64) {
+	const a, inc = 6364136223846793005, 1442695040888963407
+	s := seed
+	draw := func(n int, mod uint64, off float64) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			s = s*a + inc
+			xs[i] = float64((s>>33)%mod) + off
+		}
+		return xs
+	}
+	c = draw(nc, modC, 0)
+	t = draw(nt, modT, shift)
+	return c, t
+}
+
+// TestReferenceMannWhitneyLCG checks the large-sample path (tens of
+// thousands of values, heavy ties, far tails) on data both sides generate.
+func TestReferenceMannWhitneyLCG(t *testing.T) {
+	ref := loadReference(t)
+	for _, tc := range ref.MannWhitneyLCG {
+		t.Run(tc.Name, func(t *testing.T) {
+			c, tr := lcgSamples(tc.Seed, tc.NControl, tc.NTreatment, tc.ModControl, tc.ModTreatment, tc.Shift)
+			if got := [2]float64{c[0], tr[0]}; got != tc.First {
+				t.Fatalf("first values %v, want %v: LCG differs from the generator's", got, tc.First)
+			}
+			if got := [2]float64{c[len(c)-1], tr[len(tr)-1]}; got != tc.Last {
+				t.Fatalf("last values %v, want %v: LCG differs from the generator's", got, tc.Last)
+			}
+			r, err := MannWhitneyU(c, tr, parseAlt(t, tc.Alt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNear(t, "Statistic", r.Statistic, tc.Statistic)
+			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
+			checkNear(t, "Effect", r.Effect, tc.Effect)
+		})
+	}
+}
+
+// TestReferenceFarTailCoverage guards the far-tail cases themselves: every
+// test that returns a p-value has a reference case at or below 1e-50, and at
+// or below 1e-200 (the t tests also at small df), so that regenerating
+// reference.json cannot silently drop them.
+func TestReferenceFarTailCoverage(t *testing.T) {
+	ref := loadReference(t)
+	low := map[string]float64{} // smallest max_pvalue per function
+	note := func(fn string, maxP float64) {
+		if maxP > 0 && (low[fn] == 0 || maxP < low[fn]) {
+			low[fn] = maxP
+		}
+	}
+	smallDF := map[string]bool{}
+	for _, tc := range ref.TTest {
+		fn := "WelchTTest"
+		if tc.Name[:7] == "student" {
+			fn = "StudentTTest"
+		}
+		note(fn, tc.MaxPValue)
+		if tc.MaxPValue > 0 && tc.MaxPValue <= 1e-50 && tc.DF <= 30 {
+			smallDF[fn] = true
+		}
+	}
+	for _, tc := range ref.ZTest {
+		note("TwoProportionZTest", tc.MaxPValue)
+	}
+	for _, tc := range ref.MannWhitneyLCG {
+		note("MannWhitneyU", tc.MaxPValue)
+	}
+	for _, tc := range ref.GOF {
+		note("ChiSquareGoodnessOfFit", tc.MaxPValue)
+	}
+	for _, tc := range ref.Independence {
+		note("ChiSquareIndependence", tc.MaxPValue)
+	}
+	for _, tc := range ref.MSPRT {
+		note("MixtureSPRT", tc.MaxPValue)
+	}
+	for _, fn := range []string{"WelchTTest", "StudentTTest", "TwoProportionZTest", "MannWhitneyU",
+		"ChiSquareGoodnessOfFit", "ChiSquareIndependence", "MixtureSPRT"} {
+		if !(low[fn] > 0 && low[fn] <= 1e-200) {
+			t.Errorf("%s: smallest far-tail bound %g, want a case at or below 1e-200", fn, low[fn])
+		}
+	}
+	for _, fn := range []string{"WelchTTest", "StudentTTest"} {
+		if !smallDF[fn] {
+			t.Errorf("%s: no far-tail case (<= 1e-50) with df <= 30", fn)
+		}
+	}
+}
+
 func TestReferenceChiSquare(t *testing.T) {
 	ref := loadReference(t)
 	for _, tc := range ref.GOF {
@@ -275,6 +413,7 @@ func TestReferenceChiSquare(t *testing.T) {
 			}
 			checkNear(t, "Statistic", r.Statistic, tc.Statistic)
 			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
 			checkNear(t, "DF", r.DF, tc.DF)
 		})
 	}
@@ -286,6 +425,7 @@ func TestReferenceChiSquare(t *testing.T) {
 			}
 			checkNearScaled(t, "Statistic", r.Statistic, tc.Statistic, 1e-20)
 			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
 			checkNear(t, "DF", r.DF, tc.DF)
 		})
 	}
@@ -359,6 +499,7 @@ func TestReferenceMixtureSPRT(t *testing.T) {
 			}
 			checkNear(t, "Statistic", r.Statistic, tc.Statistic)
 			checkNear(t, "PValue", r.PValue, tc.PValue)
+			checkTail(t, r.PValue, tc.PValue, tc.MaxPValue)
 			checkNear(t, "Effect", r.Effect, tc.Effect)
 		})
 	}
