@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"go.opentelemetry.io/otel/metric"
+
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +46,9 @@ type BlueGreenConfig struct {
 	OnEvent func(Event)
 	// Logger logs every switch. Nil means slog.Default().
 	Logger *slog.Logger
+	// MeterProvider supplies the transition metrics (varroute.rollout.*).
+	// Nil means otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
 }
 
 // A BlueGreen keeps two slots — two variants — one live, serving every
@@ -96,7 +101,11 @@ func NewBlueGreen(cfg BlueGreenConfig) (*BlueGreen, error) {
 	if err := b.planFor(b.live, b.standby).Validate(); err != nil {
 		return nil, fmt.Errorf("strategy: bluegreen: %w", err)
 	}
-	b.ev = newEvents(cfg.OnEvent, cfg.Logger, "bluegreen", cfg.Name)
+	ev, err := newEvents(cfg.OnEvent, cfg.Logger, cfg.MeterProvider, "bluegreen", cfg.Name)
+	if err != nil {
+		return nil, fmt.Errorf("strategy: bluegreen: telemetry: %w", err)
+	}
+	b.ev = ev
 	b.publish("")
 	return b, nil
 }

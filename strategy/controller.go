@@ -1,6 +1,10 @@
 package strategy
 
 import (
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
 	"context"
 	"errors"
 	"fmt"
@@ -195,13 +199,42 @@ type events struct {
 	logger *slog.Logger
 	name   string // controller kind, for the log
 	plan   string
+
+	// OpenTelemetry instruments; attributes are the plan, the controller
+	// kind and the event kind — bounded sets.
+	transitions metric.Int64Counter
+	percent     metric.Float64Gauge
+	step        metric.Int64Gauge
+	attrs       metric.MeasurementOption
 }
 
-func newEvents(on func(Event), logger *slog.Logger, name, plan string) events {
+// meterScope names the controllers' meter after the package's import path.
+const meterScope = "github.com/varroute/varroute/strategy"
+
+func newEvents(on func(Event), logger *slog.Logger, mp metric.MeterProvider, name, plan string) (events, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return events{on: on, logger: logger, name: name, plan: plan}
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	e := events{on: on, logger: logger, name: name, plan: plan}
+	m := mp.Meter(meterScope)
+	var err error
+	if e.transitions, err = m.Int64Counter("varroute.rollout.transitions", metric.WithUnit("{transition}"),
+		metric.WithDescription("Transitions of a deployment controller (started, advanced, promoted, rolled_back, ...), by plan, controller and event.")); err != nil {
+		return e, err
+	}
+	if e.percent, err = m.Float64Gauge("varroute.rollout.percent", metric.WithUnit("%"),
+		metric.WithDescription("The candidate's share of traffic after the controller's last transition.")); err != nil {
+		return e, err
+	}
+	if e.step, err = m.Int64Gauge("varroute.rollout.step", metric.WithUnit("{step}"),
+		metric.WithDescription("The controller's step (batch) after its last transition.")); err != nil {
+		return e, err
+	}
+	e.attrs = metric.WithAttributes(attribute.String("plan", plan), attribute.String("controller", name))
+	return e, nil
 }
 
 // deliver logs and delivers evs in order. Call it with no lock held.
@@ -218,6 +251,12 @@ func (e *events) deliver(evs []Event) {
 			slog.Float64("percent", ev.Percent),
 			slog.String("reason", ev.Reason),
 		)
+		if e.transitions != nil {
+			ctx := context.Background()
+			e.transitions.Add(ctx, 1, e.attrs, metric.WithAttributes(attribute.String("event", ev.Kind.String())))
+			e.percent.Record(ctx, ev.Percent, e.attrs)
+			e.step.Record(ctx, int64(ev.Step), e.attrs)
+		}
 		if e.on != nil {
 			e.on(ev)
 		}

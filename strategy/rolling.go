@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"go.opentelemetry.io/otel/metric"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -38,6 +40,9 @@ type RollingConfig struct {
 	OnEvent func(Event)
 	// Logger logs every transition. Nil means slog.Default().
 	Logger *slog.Logger
+	// MeterProvider supplies the transition metrics (varroute.rollout.*).
+	// Nil means otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
 }
 
 // A Rolling update moves traffic from an old version to a new one in equal
@@ -79,17 +84,18 @@ func NewRolling(cfg RollingConfig) (*Rolling, error) {
 	}
 	steps[len(steps)-1] = 100
 	r, err := newProgressive(RolloutConfig{
-		Target:      cfg.Target,
-		Baseline:    cfg.Old,
-		Candidate:   cfg.New,
-		Plan:        cfg.Plan,
-		Steps:       steps,
-		MinDuration: cfg.Pause,
-		MinSamples:  cfg.MinSamples,
-		Clock:       cfg.Clock,
-		Window:      cfg.Window,
-		OnEvent:     cfg.OnEvent,
-		Logger:      cfg.Logger,
+		Target:        cfg.Target,
+		Baseline:      cfg.Old,
+		Candidate:     cfg.New,
+		Plan:          cfg.Plan,
+		Steps:         steps,
+		MinDuration:   cfg.Pause,
+		MinSamples:    cfg.MinSamples,
+		Clock:         cfg.Clock,
+		Window:        cfg.Window,
+		OnEvent:       cfg.OnEvent,
+		Logger:        cfg.Logger,
+		MeterProvider: cfg.MeterProvider,
 	}, steps, cfg.Gate.withDefaults(), "rolling")
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"go.opentelemetry.io/otel/metric"
+
 	"context"
 	"errors"
 	"fmt"
@@ -97,6 +99,9 @@ type RolloutConfig struct {
 	OnEvent func(Event)
 	// Logger logs every transition. Nil means slog.Default().
 	Logger *slog.Logger
+	// MeterProvider supplies the transition metrics (varroute.rollout.*).
+	// Nil means otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
 }
 
 // A Rollout is a progressive canary: it sends a growing share of units to a
@@ -230,7 +235,11 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 		r.coll = NewCollector(name, cfg.Baseline, cfg.Candidate)
 		r.window = r.coll
 	}
-	r.ev = newEvents(cfg.OnEvent, cfg.Logger, kind, name)
+	ev, err := newEvents(cfg.OnEvent, cfg.Logger, cfg.MeterProvider, kind, name)
+	if err != nil {
+		return nil, fmt.Errorf("strategy: %s: telemetry: %w", kind, err)
+	}
+	r.ev = ev
 	r.publish()
 	return r, nil
 }
