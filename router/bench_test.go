@@ -91,10 +91,9 @@ func BenchmarkPredictorDirect(b *testing.B) {
 	}
 }
 
-// BenchmarkPredict measures Predict with the same plan as BenchmarkDecide;
-// its overhead is the difference from BenchmarkPredictorDirect.
-func BenchmarkPredict(b *testing.B) {
-	r := newBenchRouter(b, ruleAndCanary(), "stable", "next", "west")
+// predictLoop calls Predict as a handler would, building the Unit with two
+// attributes per request, and reports allocations.
+func predictLoop(b *testing.B, r *Router[float64, float64]) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -105,6 +104,13 @@ func BenchmarkPredict(b *testing.B) {
 			audience.Int("age", 30),
 		}}, 3)
 	}
+}
+
+// BenchmarkPredict measures Predict with the same plan as BenchmarkDecide;
+// its overhead is the difference from BenchmarkPredictorDirect.
+func BenchmarkPredict(b *testing.B) {
+	r := newBenchRouter(b, ruleAndCanary(), "stable", "next", "west")
+	predictLoop(b, r)
 }
 
 // BenchmarkPredictParallel runs Predict from GOMAXPROCS goroutines.
@@ -131,16 +137,7 @@ func BenchmarkPredictShadow(b *testing.B) {
 	p := ruleAndCanary()
 	p.Shadows = []strategy.Mirror{{Variant: "shadow", Percent: 100}}
 	r := newBenchRouter(b, p, "stable", "next", "west", "shadow")
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
-			audience.String("location", benchLocations[i&3]),
-			audience.Int("age", 30),
-		}}, 3)
-	}
+	predictLoop(b, r)
 	b.StopTimer()
 	_ = r.Close(context.Background())
 	st := r.ShadowStats()
