@@ -1,6 +1,7 @@
 // Package planfile keeps a router's plan in a file: Load reads a plan written
 // in YAML or JSON, and a Watcher polls the file and applies every valid change
-// to a Target — a router, or a controller that fans plans out — atomically.
+// to a strategy.Target — a router, or a controller that fans plans out —
+// atomically.
 //
 // # Watching
 //
@@ -12,7 +13,7 @@
 // the content alone does nothing, and every real change is seen.
 //
 // A changed file is parsed and validated (strategy.ParsePlan), then handed to
-// Target.SetPlan, which validates it against the variants it knows and
+// the target's SetPlan, which validates it against the variants it knows and
 // swaps it in atomically: each request sees the old plan or the new one,
 // never a mix. A file that cannot be read, does not parse, fails validation or
 // is refused by the target is refused as a whole — the old plan keeps serving —

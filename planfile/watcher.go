@@ -20,25 +20,15 @@ import (
 // DefaultInterval is the polling interval when Options.Interval is zero.
 const DefaultInterval = time.Second
 
-// A Target receives the plans a Watcher applies. *router.Router satisfies it;
-// so can a controller that fans a plan out to several routers. SetPlan must
-// apply a plan atomically or not at all, and return an error (ideally a
-// *strategy.Error naming the field) when it refuses one.
-//
-// A Target that also has a method Plan() strategy.Plan (as *router.Router
-// does) lets the Watcher skip a file whose plan equals the one serving, and
-// log the plan it replaces.
-type Target interface {
-	SetPlan(p strategy.Plan) error
-}
+// A Watcher applies plans to a strategy.Target: a *router.Router, several
+// of them (strategy.Targets), or a strategy.TargetFunc. SetPlan must apply
+// a plan atomically or not at all, and return an error (ideally a
+// *strategy.Error naming the field) when it refuses one. A target that also
+// has a method Plan() strategy.Plan (as *router.Router does) lets the
+// Watcher skip a file whose plan equals the one serving, and log the plan
+// it replaces.
 
-// TargetFunc adapts an ordinary function to a Target.
-type TargetFunc func(p strategy.Plan) error
-
-// SetPlan calls f(p).
-func (f TargetFunc) SetPlan(p strategy.Plan) error { return f(p) }
-
-// planner is the optional interface of a Target that reports its plan.
+// planner is the optional interface of a target that reports its plan.
 type planner interface {
 	Plan() strategy.Plan
 }
@@ -84,7 +74,7 @@ type Change struct {
 // and how a plan file should be written.
 type Watcher struct {
 	path   string
-	target Target
+	target strategy.Target
 	opts   Options
 
 	mu      sync.Mutex // serializes checks; guards the fields below
@@ -111,7 +101,7 @@ type state struct {
 // to target. It does not read the file: call Check to apply it at once, or
 // Start. It returns an error if path is empty, target is nil or an option is
 // negative.
-func NewWatcher(path string, target Target, opts Options) (*Watcher, error) {
+func NewWatcher(path string, target strategy.Target, opts Options) (*Watcher, error) {
 	switch {
 	case path == "":
 		return nil, errors.New("planfile: empty path")
@@ -139,7 +129,7 @@ func NewWatcher(path string, target Target, opts Options) (*Watcher, error) {
 // It returns nil when ctx ends, or an error if the arguments are invalid
 // (see NewWatcher). Refused files are logged and reported to opts.OnError,
 // never returned.
-func Watch(ctx context.Context, path string, target Target, opts Options) error {
+func Watch(ctx context.Context, path string, target strategy.Target, opts Options) error {
 	w, err := NewWatcher(path, target, opts)
 	if err != nil {
 		return err

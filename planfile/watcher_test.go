@@ -399,7 +399,7 @@ func TestTargetWithoutPlan(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
 	var got []string
 	var olds []string
-	w, err := NewWatcher(path, TargetFunc(func(p strategy.Plan) error {
+	w, err := NewWatcher(path, strategy.TargetFunc(func(p strategy.Plan) error {
 		got = append(got, p.Name)
 		return nil
 	}), Options{
@@ -496,7 +496,7 @@ func TestWatch(t *testing.T) {
 	applied := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Watch(ctx, path, TargetFunc(func(p strategy.Plan) error {
+		done <- Watch(ctx, path, strategy.TargetFunc(func(p strategy.Plan) error {
 			applied <- p.Name
 			return nil
 		}), Options{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
@@ -511,11 +511,11 @@ func TestWatch(t *testing.T) {
 }
 
 func TestNewWatcherErrors(t *testing.T) {
-	target := TargetFunc(func(strategy.Plan) error { return nil })
+	target := strategy.TargetFunc(func(strategy.Plan) error { return nil })
 	tests := []struct {
 		name   string
 		path   string
-		target Target
+		target strategy.Target
 		opts   Options
 	}{
 		{"empty path", "", target, Options{}},
