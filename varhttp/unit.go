@@ -220,21 +220,26 @@ func cookieValue(h http.Header, name string) string {
 }
 
 // queryValue returns the first value of the query parameter name in the raw
-// query, unescaped as url.Values would, without building url.Values. A value
-// that does not unescape is skipped.
+// query, exactly as url.ParseQuery(raw).Get(name) would, without building
+// url.Values: an empty pair, a pair that does not unescape, or one that
+// contains a semicolon (which net/url refuses as a separator), is skipped.
 func queryValue(raw, name string) string {
 	for raw != "" {
 		var part string
 		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" || strings.IndexByte(part, ';') >= 0 {
+			continue
+		}
 		k, v, _ := strings.Cut(part, "=")
-		if k != name {
-			if !strings.ContainsAny(k, "%+") {
-				continue
-			}
+		if strings.ContainsAny(k, "%+") { // compare the key as net/url would
 			uk, err := url.QueryUnescape(k)
-			if err != nil || uk != name {
+			if err != nil {
 				continue
 			}
+			k = uk
+		}
+		if k != name {
+			continue
 		}
 		if uv, err := url.QueryUnescape(v); err == nil {
 			return uv
