@@ -106,7 +106,7 @@ type attrs struct {
 	fallback [][]opt              // [assigned][served]
 	shadows  [][][numShadowOutcomes]opt
 	dropped  []opt                                   // [shadow variant]
-	spans    [][][numReasons][]trace.SpanStartOption // [rule][variant][reason]
+	spans    [][][numReasons][]attribute.KeyValue // [rule][variant][reason]
 }
 
 // Reasons indexed in attrs.spans.
@@ -160,21 +160,18 @@ func newAttrs(c *strategy.Compiled) *attrs {
 		}
 		reqs := make([][numOutcomes]opt, len(vs))
 		errs := make([]opt, len(vs))
-		spans := make([][numReasons][]trace.SpanStartOption, len(vs))
+		spans := make([][numReasons][]attribute.KeyValue, len(vs))
 		for vi, v := range vs {
 			for ri := range numReasons {
 				reason := reasonByIndex[ri]
-				spans[vi][ri] = []trace.SpanStartOption{
-					trace.WithSpanKind(trace.SpanKindInternal),
-					trace.WithAttributes(
-						// The OpenTelemetry semantic conventions for feature flags.
-						attribute.String("feature_flag.key", p.Name),
-						attribute.String("feature_flag.provider.name", "varroute"),
-						attribute.String("feature_flag.result.variant", v),
-						attribute.String("feature_flag.result.reason", reasonValue(reason)),
-						attribute.String("varroute.rule", rule),
-						attribute.String("varroute.reason", string(reason)),
-					),
+				spans[vi][ri] = []attribute.KeyValue{
+					// The OpenTelemetry semantic conventions for feature flags.
+					attribute.String("feature_flag.key", p.Name),
+					attribute.String("feature_flag.provider.name", "varroute"),
+					attribute.String("feature_flag.result.variant", v),
+					attribute.String("feature_flag.result.reason", reasonValue(reason)),
+					attribute.String("varroute.rule", rule),
+					attribute.String("varroute.reason", string(reason)),
 				}
 			}
 			for o := range numOutcomes {
@@ -281,7 +278,11 @@ func (t *telemetry) startSpan(ctx context.Context, a *attrs, d *Decision, vi int
 	if !t.tracing && !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx, nil
 	}
-	return t.tracer.Start(ctx, "varroute.Predict", a.spans[a.ruleIndex(d.Rule)][vi][reasonIndex(d.Reason)]...)
+	ctx, span := t.tracer.Start(ctx, "varroute.Predict")
+	if span.IsRecording() {
+		span.SetAttributes(a.spans[a.ruleIndex(d.Rule)][vi][reasonIndex(d.Reason)]...)
+	}
+	return ctx, span
 }
 
 // endSpan records the outcome on span and ends it: which variant served
