@@ -105,7 +105,7 @@ type attrs struct {
 	errors   [][]opt              // [rule][variant]
 	fallback [][]opt              // [assigned][served]
 	shadows  [][][numShadowOutcomes]opt
-	dropped  []opt                                   // [shadow variant]
+	dropped  []opt                                // [shadow variant]
 	spans    [][][numReasons][]attribute.KeyValue // [rule][variant][reason]
 }
 
