@@ -67,6 +67,7 @@ type PanicError struct {
 	Stack   []byte // the goroutine's stack at the panic
 }
 
+// Error describes the panic and the variant that raised it.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("router: variant %q: predictor panicked: %v", e.Variant, e.Value)
 }

@@ -86,8 +86,8 @@ func TestTelemetry(t *testing.T) {
 			}
 			for _, s := range sets {
 				for _, kv := range s.ToSlice() {
-					if strings.Contains(kv.Value.Emit(), "user-") {
-						t.Errorf("%s carries a unit key in attribute %s=%s", m.Name, kv.Key, kv.Value.Emit())
+					if strings.Contains(kv.Value.String(), "user-") {
+						t.Errorf("%s carries a unit key in attribute %s=%s", m.Name, kv.Key, kv.Value.String())
 					}
 				}
 			}
@@ -139,7 +139,7 @@ func attrString(s attribute.Set) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(string(kv.Key) + "=" + kv.Value.Emit())
+		b.WriteString(string(kv.Key) + "=" + kv.Value.String())
 	}
 	return b.String()
 }

@@ -292,7 +292,7 @@ func (p *Pool[T]) call(s *slot, j job[T]) {
 	if p.cancelled.Load() {
 		c.cancel(context.Canceled)
 	}
-	err, pe := p.protect(c, j.task)
+	pe, err := p.protect(c, j.task)
 	late := !time.Now().Before(c.deadline)
 	s.end(c)
 	switch {
@@ -311,13 +311,13 @@ func (p *Pool[T]) call(s *slot, j job[T]) {
 }
 
 // protect calls run, turning a panic into a *PanicError.
-func (p *Pool[T]) protect(ctx context.Context, task T) (err error, pe *PanicError) {
+func (p *Pool[T]) protect(ctx context.Context, task T) (pe *PanicError, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			pe = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return p.run(ctx, task), nil
+	return nil, p.run(ctx, task)
 }
 
 func (p *Pool[T]) report(pe *PanicError) {

@@ -29,7 +29,7 @@ type refProportion struct {
 	Trials    int64 `json:"trials"`
 }
 
-func (p refProportion) prop() Proportion { return Proportion{p.Successes, p.Trials} }
+func (p refProportion) prop() Proportion { return Proportion(p) }
 
 type reference struct {
 	TTest []struct {

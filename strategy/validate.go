@@ -28,6 +28,8 @@ type Error struct {
 	Err    error  // the problem
 }
 
+// Error formats the problem as "strategy: line L:C: path: problem", leaving
+// out what is unknown.
 func (e *Error) Error() string {
 	s := "strategy: "
 	if e.Line > 0 {
