@@ -197,6 +197,7 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 	var zero Out
 	pin := pinnedFrom[In, Out](ctx, r)
 	for {
+		o = Outcome{} // a retry after a stale snapshot starts afresh
 		var s *snapshot[In, Out]
 		var vi int
 		var mask uint8
