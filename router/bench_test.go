@@ -91,6 +91,15 @@ func BenchmarkPredictorDirect(b *testing.B) {
 	}
 }
 
+// predictOnce is one request as a handler makes it: the Unit and its two
+// attributes built per request, then Predict.
+func predictOnce(ctx context.Context, r *Router[float64, float64], i int) {
+	_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
+		audience.String("location", benchLocations[i&3]),
+		audience.Int("age", 30),
+	}}, 3)
+}
+
 // predictLoop calls Predict as a handler would, building the Unit with two
 // attributes per request, and reports allocations.
 func predictLoop(b *testing.B, r *Router[float64, float64]) {
@@ -99,10 +108,7 @@ func predictLoop(b *testing.B, r *Router[float64, float64]) {
 	i := 0
 	for b.Loop() {
 		i++
-		_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
-			audience.String("location", benchLocations[i&3]),
-			audience.Int("age", 30),
-		}}, 3)
+		predictOnce(ctx, r, i)
 	}
 }
 
@@ -122,10 +128,7 @@ func BenchmarkPredictParallel(b *testing.B) {
 		i := 0
 		for pb.Next() {
 			i++
-			_, _ = r.Predict(ctx, Unit{Key: benchKeys[i&1023], Attrs: audience.Attributes{
-				audience.String("location", benchLocations[i&3]),
-				audience.Int("age", 30),
-			}}, 3)
+			predictOnce(ctx, r, i)
 		}
 	})
 }
