@@ -25,8 +25,8 @@ type pinKey[In, Out any] struct{ r *Router[In, Out] }
 // allocates; Decide is its allocation-free counterpart.
 func (r *Router[In, Out]) Pin(ctx context.Context, u Unit) (context.Context, Decision) {
 	s := r.snap.Load()
-	d, vi, mask := s.plan.Assign(u.Key, u.Attrs)
-	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, variant: vi, shadows: mask}), d
+	d, ch := decide(s.plan, u.Key, u.Attrs)
+	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, variant: ch.Variant, shadows: ch.Shadows}), d
 }
 
 // PinnedDecision returns the decision pinned in ctx for this router by Pin.

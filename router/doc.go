@@ -35,7 +35,7 @@
 // variant's success (Outcome.Failure holds its error).
 //
 // Units without a key (anonymous requests) are never hashed: they get the
-// majority variant of their split (strategy.ReasonNoKey).
+// majority variant of their split (ReasonNoKey).
 //
 // # Shadows
 //

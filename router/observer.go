@@ -2,18 +2,12 @@ package router
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
-
-	"github.com/varroute/varroute/strategy"
 )
 
 type atomicSnapshot[In, Out any] = atomic.Pointer[snapshot[In, Out]]
-
-// An Outcome is what happened to one request: the decision, the variant
-// that served, the assigned variant's failure and the latency. See
-// strategy.Outcome.
-type Outcome = strategy.Outcome
 
 // An Observer receives the Outcome of every request. The rollout
 // controllers of package strategy are Observers. Observe is called on
@@ -30,16 +24,22 @@ type ObserverFunc func(ctx context.Context, o Outcome)
 // Observe calls f(ctx, o).
 func (f ObserverFunc) Observe(ctx context.Context, o Outcome) { f(ctx, o) }
 
+// ErrNilObserver is returned by New and AddObserver for a nil Observer.
+var ErrNilObserver = errors.New("router: nil observer")
+
 // AddObserver registers o to receive the outcome of every later request and
 // returns a function that unregisters it. It is how a rollout controller
-// watches a router.
-func (r *Router[In, Out]) AddObserver(o Observer) (remove func()) {
+// watches a router. It returns ErrNilObserver for a nil o and ErrClosed after
+// Close.
+func (r *Router[In, Out]) AddObserver(o Observer) (remove func(), err error) {
 	if o == nil {
-		panic("router: AddObserver(nil)")
+		return nil, ErrNilObserver
 	}
 	id := new(byte) // identity of this registration
 	entry := observerEntry{o, id}
-	r.updateObservers(func(obs []Observer) []Observer { return append(obs, entry) })
+	if err := r.updateObservers(func(obs []Observer) []Observer { return append(obs, entry) }); err != nil {
+		return nil, err
+	}
 	return func() {
 		r.updateObservers(func(obs []Observer) []Observer {
 			return slices.DeleteFunc(obs, func(x Observer) bool {
@@ -47,7 +47,7 @@ func (r *Router[In, Out]) AddObserver(o Observer) (remove func()) {
 				return ok && e.id == id
 			})
 		})
-	}
+	}, nil
 }
 
 // observerEntry wraps an observer added at run time with an identity, so
@@ -57,11 +57,15 @@ type observerEntry struct {
 	id *byte
 }
 
-func (r *Router[In, Out]) updateObservers(f func([]Observer) []Observer) {
+func (r *Router[In, Out]) updateObservers(f func([]Observer) []Observer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old := r.snap.Load()
+	if old.closed {
+		return ErrClosed
+	}
 	s := *old
 	s.observers = f(slices.Clone(old.observers))
 	r.snap.Store(&s)
+	return nil
 }

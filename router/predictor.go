@@ -31,15 +31,11 @@ func (f PredictorFunc[In, Out]) Predict(ctx context.Context, in In) (Out, error)
 //
 // A Unit with an empty Key is never hashed (that would put every anonymous
 // request in one bucket): it still matches rules by its attributes, and gets
-// the majority variant of its split with reason strategy.ReasonNoKey.
+// the majority variant of its split with reason ReasonNoKey.
 type Unit struct {
 	Key   string
 	Attrs audience.Attributes
 }
-
-// A Decision is a routing decision: the assigned variant, the matched rule,
-// the reason and the shadows. See strategy.Decision.
-type Decision = strategy.Decision
 
 // Errors returned by the router. Variant errors are wrapped with the
 // variant's name; match them with errors.Is.

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/varroute/varroute/exposure"
+	"github.com/varroute/varroute/internal/assign"
 	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
 )
@@ -95,7 +96,7 @@ type Router[In, Out any] struct {
 
 // snapshot is the immutable state a request reads.
 type snapshot[In, Out any] struct {
-	plan      *strategy.Compiled
+	plan      *assign.Table
 	byIndex   []*variant[In, Out] // by the plan's variant index
 	registry  map[string]*variant[In, Out]
 	observers []Observer
@@ -119,7 +120,7 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 	}
 	for i, o := range cfg.Observers {
 		if o == nil {
-			return nil, fmt.Errorf("router: Config.Observers[%d] is nil", i)
+			return nil, fmt.Errorf("%w: Config.Observers[%d]", ErrNilObserver, i)
 		}
 	}
 	tel, err := newTelemetry(cfg.MeterProvider, cfg.TracerProvider)
@@ -157,7 +158,7 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 	if err := p.CheckVariants(func(v string) bool { return reg[v] != nil }); err != nil {
 		return nil, err
 	}
-	c, err := strategy.Compile(p)
+	c, err := assign.Compile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,8 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 // any predictor: routing can be unit-tested without models. It allocates
 // nothing.
 func (r *Router[In, Out]) Decide(u Unit) Decision {
-	return r.snap.Load().plan.Decide(u.Key, u.Attrs)
+	d, _ := decide(r.snap.Load().plan, u.Key, u.Attrs)
+	return d
 }
 
 // Predict routes u to a variant and returns its prediction for in. If the
@@ -208,7 +210,9 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 			if s.closed {
 				return zero, o, ErrClosed
 			}
-			o.Decision, vi, mask = s.plan.Assign(u.Key, u.Attrs)
+			var ch assign.Choice
+			o.Decision, ch = decide(s.plan, u.Key, u.Attrs)
+			vi, mask = ch.Variant, ch.Shadows
 		}
 		mirrored := mask != 0 || o.Decision.NoiseFloor
 		cctx, span := r.tel.startSpan(ctx, s.attrs, &o.Decision, vi)

@@ -51,7 +51,7 @@ func TestNewErrors(t *testing.T) {
 		{"nil predictor", Config[string, string]{Variants: map[string]Predictor[string, string]{"a": nil}, Plan: strategy.BigBang("a")}, `variant "a": nil predictor`},
 		{"empty name", Config[string, string]{Variants: map[string]Predictor[string, string]{"": echo("")}, Plan: strategy.BigBang("a")}, "empty variant name"},
 		{"negative timeout", Config[string, string]{Variants: vs, Plan: strategy.BigBang("a"), Timeout: -1}, "Timeout"},
-		{"nil observer", Config[string, string]{Variants: vs, Plan: strategy.BigBang("a"), Observers: []Observer{nil}}, "Observers[0] is nil"},
+		{"nil observer", Config[string, string]{Variants: vs, Plan: strategy.BigBang("a"), Observers: []Observer{nil}}, "nil observer: Config.Observers[0]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestPredictFollowsDecide(t *testing.T) {
 		if err != nil || got != d.Variant || o.Served != d.Variant || o.Decision.Variant != d.Variant || o.FellBack() {
 			t.Fatalf("unit %v: Serve = %q, %+v, %v; Decide = %s", u, got, o, err, d.Variant)
 		}
-		if i%10 == 0 && (d.Rule != "california" || d.Reason != strategy.ReasonRule) {
+		if i%10 == 0 && (d.Rule != "california" || d.Reason != ReasonRule) {
 			t.Fatalf("californian got %+v", d)
 		}
 		counts[got]++
@@ -106,7 +106,7 @@ func TestEmptyKeyGetsMajority(t *testing.T) {
 	r := newRouter(t, canaryPlan(), canaryVariants())
 	for range 100 {
 		got, o, err := r.Serve(context.Background(), Unit{}, "x")
-		if err != nil || got != "stable" || o.Decision.Reason != strategy.ReasonNoKey {
+		if err != nil || got != "stable" || o.Decision.Reason != ReasonNoKey {
 			t.Fatalf("anonymous: %q %+v %v", got, o, err)
 		}
 	}
@@ -453,7 +453,16 @@ func TestObservers(t *testing.T) {
 	}
 	defer r.Close(context.Background())
 	var extra atomic.Int32
-	remove := r.AddObserver(ObserverFunc(func(context.Context, Outcome) { extra.Add(1) }))
+	remove, err := r.AddObserver(ObserverFunc(func(context.Context, Outcome) { extra.Add(1) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.AddObserver(nil); !errors.Is(err, ErrNilObserver) {
+		t.Errorf("AddObserver(nil) = %v, want ErrNilObserver", err)
+	}
+	if _, err := New(Config[string, string]{Variants: map[string]Predictor[string, string]{"a": echo("a")}, Plan: strategy.BigBang("a"), Observers: []Observer{nil}}); !errors.Is(err, ErrNilObserver) {
+		t.Errorf("New with a nil observer = %v, want ErrNilObserver", err)
+	}
 	_, _ = r.Predict(context.Background(), Unit{Key: "u"}, "x")
 	remove()
 	_, _ = r.Predict(context.Background(), Unit{Key: "u"}, "x")

@@ -9,8 +9,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/varroute/varroute/internal/assign"
 	"github.com/varroute/varroute/shadow"
-	"github.com/varroute/varroute/strategy"
 )
 
 // scope names the meter and the tracer after the package's import path.
@@ -117,13 +117,13 @@ const (
 	numReasons
 )
 
-var reasonByIndex = [numReasons]strategy.Reason{strategy.ReasonRule, strategy.ReasonDefault, strategy.ReasonNoKey}
+var reasonByIndex = [numReasons]Reason{ReasonRule, ReasonDefault, ReasonNoKey}
 
-func reasonIndex(r strategy.Reason) int {
+func reasonIndex(r Reason) int {
 	switch r {
-	case strategy.ReasonRule:
+	case ReasonRule:
 		return reasonRule
-	case strategy.ReasonNoKey:
+	case ReasonNoKey:
 		return reasonNoKey
 	}
 	return reasonDefault
@@ -140,7 +140,7 @@ func newOpt(kvs ...attribute.KeyValue) opt {
 	return opt{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
 }
 
-func newAttrs(c *strategy.Compiled) *attrs {
+func newAttrs(c *assign.Table) *attrs {
 	p := c.Plan()
 	plan := attribute.String("plan", p.Name)
 	vs := c.Variants()
@@ -259,13 +259,13 @@ func (t *telemetry) recordShadow(ctx context.Context, a *attrs, primary, shadowV
 
 // reasonValue maps a decision's reason to the OpenTelemetry feature-flag
 // semantic conventions' reason values.
-func reasonValue(r strategy.Reason) string {
+func reasonValue(r Reason) string {
 	switch r {
-	case strategy.ReasonRule:
+	case ReasonRule:
 		return "targeting_match"
-	case strategy.ReasonDefault:
+	case ReasonDefault:
 		return "split"
-	case strategy.ReasonNoKey:
+	case ReasonNoKey:
 		return "default"
 	}
 	return "unknown"

@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/varroute/varroute/rollout"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/strategy"
 )
@@ -80,16 +81,16 @@ func main() {
 	rng := rand.New(rand.NewPCG(2026, 3))
 	users := 0
 
-	run := func(baseline, candidate string) strategy.Status {
+	run := func(baseline, candidate string) rollout.Status {
 		fmt.Printf("\n== canary of %s against %s\n", candidate, baseline)
-		ro, err := strategy.NewRollout(strategy.RolloutConfig{
+		ro, err := rollout.NewRollout(rollout.RolloutConfig{
 			Target:      r,
 			Baseline:    baseline,
 			Candidate:   candidate,
 			MinDuration: 30 * time.Minute,
-			Clock:       c,
+			Now:         c.Now,
 			Logger:      slog.New(slog.DiscardHandler),
-			OnEvent: func(e strategy.Event) {
+			OnEvent: func(e rollout.Event) {
 				fmt.Printf("%s  %-11s %5g%%  %s\n", e.Time.Format("15:04"), e.Kind, e.Percent, e.Reason)
 			},
 		})
@@ -122,7 +123,7 @@ func main() {
 
 	st = run("v2", "v3")
 	fmt.Printf("-> %s; the router serves %v\n", st.State, r.Plan().Default)
-	if st.State != strategy.StateRolledBack {
+	if st.State != rollout.StateRolledBack {
 		fmt.Println("expected the bad build to be rolled back")
 		os.Exit(1)
 	}
@@ -131,7 +132,7 @@ func main() {
 	fmt.Printf("  %-9s %9s %7s %8s %10s %10s\n", "variant", "requests", "errors", "rate", "p50", "p90")
 	for _, v := range []struct {
 		name string
-		vf   strategy.VariantFigures
+		vf   rollout.VariantFigures
 	}{{"v2 (base)", f.Baseline}, {"v3 (cand)", f.Candidate}} {
 		fmt.Printf("  %-9s %9d %7d %7.2f%% %10v %10v\n", v.name, v.vf.Requests, v.vf.Errors, 100*v.vf.ErrorRate,
 			v.vf.P50.Round(time.Microsecond), v.vf.P90.Round(time.Microsecond))

@@ -190,7 +190,7 @@ func main() {
 			}
 		}
 	}
-	moved, err := strategy.Preview(rt.Plan(), next, units)
+	moved, err := router.Preview(rt.Plan(), next, units)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package strategy_test
+package rollout_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varroute/varroute/rollout"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/strategy"
 )
@@ -38,9 +39,9 @@ func slotRouter(t *testing.T, plan strategy.Plan, entered chan<- struct{}, relea
 	return r
 }
 
-func newBlueGreen(t *testing.T, target strategy.Target, verify func(context.Context, string) error, on func(strategy.Event)) *strategy.BlueGreen {
+func newBlueGreen(t *testing.T, target strategy.Target, verify func(context.Context, string) error, on func(rollout.Event)) *rollout.BlueGreen {
 	t.Helper()
-	bg, err := strategy.NewBlueGreen(strategy.BlueGreenConfig{Target: target, Live: "blue", Standby: "green", Verify: verify, Clock: newFakeClock(), Logger: quiet, OnEvent: on})
+	bg, err := rollout.NewBlueGreen(rollout.BlueGreenConfig{Target: target, Live: "blue", Standby: "green", Verify: verify, Now: newFakeClock().Now, Logger: quiet, OnEvent: on})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestBlueGreenInFlight(t *testing.T) {
 	ctx := context.Background()
 	type result struct {
 		out string
-		o   strategy.Outcome
+		o   router.Outcome
 		err error
 	}
 	res := make(chan result)
@@ -153,18 +154,18 @@ func TestBlueGreenVerify(t *testing.T) {
 		wantLive string
 	}{
 		{"no verification", nil, nil, "green"},
-		{"smoke test passes on zero", strategy.SmokeTest(call, eq, strategy.SmokeCase[int, int]{In: 0, Want: 0}), nil, "green"},
-		{"smoke test fails", strategy.SmokeTest(call, eq, strategy.SmokeCase[int, int]{In: 0, Want: 0}, strategy.SmokeCase[int, int]{In: 2, Want: 4}), strategy.ErrVerification, "blue"},
-		{"user function fails", func(context.Context, string) error { return errors.New("unhealthy") }, strategy.ErrVerification, "blue"},
+		{"smoke test passes on zero", rollout.SmokeTest(call, eq, rollout.SmokeCase[int, int]{In: 0, Want: 0}), nil, "green"},
+		{"smoke test fails", rollout.SmokeTest(call, eq, rollout.SmokeCase[int, int]{In: 0, Want: 0}, rollout.SmokeCase[int, int]{In: 2, Want: 4}), rollout.ErrVerification, "blue"},
+		{"user function fails", func(context.Context, string) error { return errors.New("unhealthy") }, rollout.ErrVerification, "blue"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var applied []string
-			var events []strategy.EventKind
+			var events []rollout.EventKind
 			bg := newBlueGreen(t, strategy.TargetFunc(func(p strategy.Plan) error {
 				applied = append(applied, p.Default.Majority())
 				return nil
-			}), c.verify, func(e strategy.Event) { events = append(events, e.Kind) })
+			}), c.verify, func(e rollout.Event) { events = append(events, e.Kind) })
 			err := bg.Switch(context.Background())
 			if !errors.Is(err, c.wantErr) || (c.wantErr == nil) != (err == nil) {
 				t.Fatalf("Switch = %v, want %v", err, c.wantErr)
@@ -176,7 +177,7 @@ func TestBlueGreenVerify(t *testing.T) {
 				if len(applied) != 0 || len(events) != 0 {
 					t.Fatalf("a failed verification applied %v, events %v", applied, events)
 				}
-				if err := bg.Rollback(); !errors.Is(err, strategy.ErrNoPrevious) {
+				if err := bg.Rollback(); !errors.Is(err, rollout.ErrNoPrevious) {
 					t.Fatalf("Rollback = %v, want ErrNoPrevious", err)
 				}
 				return
@@ -187,7 +188,7 @@ func TestBlueGreenVerify(t *testing.T) {
 			if want := []string{"green", "blue"}; !reflect.DeepEqual(applied, want) {
 				t.Fatalf("applied %v, want %v", applied, want)
 			}
-			if want := []strategy.EventKind{strategy.EventSwitched, strategy.EventRolledBack}; !reflect.DeepEqual(events, want) {
+			if want := []rollout.EventKind{rollout.EventSwitched, rollout.EventRolledBack}; !reflect.DeepEqual(events, want) {
 				t.Fatalf("events %v, want %v", events, want)
 			}
 		})
@@ -198,21 +199,21 @@ func TestBlueGreenVerify(t *testing.T) {
 // goes through every batch; one whose new version breaks a gate halts and
 // reverts every unit to the old version.
 func TestRolling(t *testing.T) {
-	adv := strategy.EventAdvanced
+	adv := rollout.EventAdvanced
 	cases := []struct {
 		name      string
 		next      model
-		gate      strategy.Gate
-		want      strategy.State
-		wantKinds []strategy.EventKind
+		gate      rollout.Gate
+		want      rollout.State
+		wantKinds []rollout.EventKind
 		wantPct   float64
 	}{
-		{"healthy goes through 4 batches", stable, strategy.Gate{MaxLatency: 50 * ms}, strategy.StatePromoted,
-			[]strategy.EventKind{strategy.EventStarted, adv, adv, adv, strategy.EventPromoted}, 100},
-		{"10% errors fails the first batch", model{errRate: 0.10, median: 20 * ms, sigma: 0.3}, strategy.Gate{}, strategy.StateRolledBack,
-			[]strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}, 0},
-		{"slow p90 fails the first batch", model{errRate: 0.01, median: 60 * ms, sigma: 0.3}, strategy.Gate{MaxLatency: 50 * ms}, strategy.StateRolledBack,
-			[]strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}, 0},
+		{"healthy goes through 4 batches", stable, rollout.Gate{MaxLatency: 50 * ms}, rollout.StatePromoted,
+			[]rollout.EventKind{rollout.EventStarted, adv, adv, adv, rollout.EventPromoted}, 100},
+		{"10% errors fails the first batch", model{errRate: 0.10, median: 20 * ms, sigma: 0.3}, rollout.Gate{}, rollout.StateRolledBack,
+			[]rollout.EventKind{rollout.EventStarted, rollout.EventRolledBack}, 0},
+		{"slow p90 fails the first batch", model{errRate: 0.01, median: 60 * ms, sigma: 0.3}, rollout.Gate{MaxLatency: 50 * ms}, rollout.StateRolledBack,
+			[]rollout.EventKind{rollout.EventStarted, rollout.EventRolledBack}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -220,13 +221,13 @@ func TestRolling(t *testing.T) {
 			r := newRouter(t, models)
 			clock := newFakeClock()
 			var log eventLog
-			u, err := strategy.NewRolling(strategy.RollingConfig{Target: r, Old: "v1", New: "v2", Pause: 10 * time.Minute, Gate: c.gate,
-				Clock: clock, Logger: quiet, OnEvent: log.add})
+			u, err := rollout.NewRolling(rollout.RollingConfig{Target: r, Old: "v1", New: "v2", Pause: 10 * time.Minute, Gate: c.gate,
+				Now: clock.Now, Logger: quiet, OnEvent: log.add})
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := &sim{clock: clock, rng: rand.New(rand.NewPCG(12, 13)), models: models, perTick: 200, tick: time.Minute, serve: routerServe(r),
-				observe: func(o strategy.Outcome) { u.Observe(context.Background(), o) }}
+				observe: func(o router.Outcome) { u.Observe(context.Background(), o) }}
 			s.run(t, u, 200)
 			st := u.Status()
 			t.Logf("%v after %d requests: %s", st.State, s.seq, st.Reason)

@@ -1,4 +1,4 @@
-package strategy
+package router
 
 import (
 	"encoding/json"
@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/internal/assign"
+	"github.com/varroute/varroute/strategy"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -16,19 +19,27 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.json")
 
 func key(i int) string { return "user-" + strconv.Itoa(i) }
 
-func mustCompile(t testing.TB, p Plan) *Compiled {
+// compiled decides units under one compiled plan, as a router does.
+type compiled struct{ t *assign.Table }
+
+func (c compiled) Decide(key string, attrs audience.Attributes) Decision {
+	d, _ := decide(c.t, key, attrs)
+	return d
+}
+
+func mustCompile(t testing.TB, p strategy.Plan) compiled {
 	t.Helper()
-	c, err := Compile(p)
+	c, err := assign.Compile(p)
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
-	return c
+	return compiled{c}
 }
 
-func split(pairs ...any) Split {
-	var s Split
+func split(pairs ...any) strategy.Split {
+	var s strategy.Split
 	for i := 0; i < len(pairs); i += 2 {
-		s = append(s, Arm{Variant: pairs[i].(string), Weight: float64(pairs[i+1].(int))})
+		s = append(s, strategy.Arm{Variant: pairs[i].(string), Weight: float64(pairs[i+1].(int))})
 	}
 	return s
 }
@@ -48,7 +59,7 @@ func chiSquareP(observed []int, shares []float64) float64 {
 }
 
 func TestSticky(t *testing.T) {
-	p := ABTest("sticky", split("a", 25, "b", 25, "c", 50))
+	p := strategy.ABTest("sticky", split("a", 25, "b", 25, "c", 50))
 	c1, c2 := mustCompile(t, p), mustCompile(t, p.Clone())
 	for i := range 20000 {
 		k := key(i)
@@ -66,16 +77,16 @@ func TestProportional(t *testing.T) {
 	const n = 200_000
 	tests := []struct {
 		name  string
-		split Split
+		split strategy.Split
 	}{
 		{"three uneven", split("a", 50, "b", 30, "c", 20)},
-		{"three even", Even("a", "b", "c")},
-		{"four with tiny", Split{{"a", 1}, {"b", 9}, {"c", 40}, {"d", 50}}},
+		{"three even", strategy.Even("a", "b", "c")},
+		{"four with tiny", strategy.Split{{Variant: "a", Weight: 1}, {Variant: "b", Weight: 9}, {Variant: "c", Weight: 40}, {Variant: "d", Weight: 50}}},
 		{"five", split("a", 10, "b", 20, "c", 30, "d", 15, "e", 25)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := mustCompile(t, ABTest("prop-"+tc.name, tc.split))
+			c := mustCompile(t, strategy.ABTest("prop-"+tc.name, tc.split))
 			idx := map[string]int{}
 			shares := make([]float64, len(tc.split))
 			for i, a := range tc.split {
@@ -95,9 +106,9 @@ func TestProportional(t *testing.T) {
 
 // moves decides n keys under both splits and returns the count of units
 // per (from, to) pair that changed variant.
-func moves(t *testing.T, name string, from, to Split, n int) map[[2]string]int {
+func moves(t *testing.T, name string, from, to strategy.Split, n int) map[[2]string]int {
 	t.Helper()
-	a, b := mustCompile(t, ABTest(name, from)), mustCompile(t, ABTest(name, to))
+	a, b := mustCompile(t, strategy.ABTest(name, from)), mustCompile(t, strategy.ABTest(name, to))
 	m := map[[2]string]int{}
 	for i := range n {
 		va, vb := a.Decide(key(i), nil).Variant, b.Decide(key(i), nil).Variant
@@ -113,7 +124,7 @@ func TestMinimalMovement(t *testing.T) {
 	base := split("a", 30, "b", 30, "c", 40)
 	tests := []struct {
 		name   string
-		to     Split
+		to     strategy.Split
 		onlyTo string // every moved unit goes to this variant ("" to skip)
 		onlyFr string // every moved unit comes from this variant ("" to skip)
 	}{
@@ -170,10 +181,10 @@ func TestMovementFollowsRatios(t *testing.T) {
 }
 
 func TestCanaryGrowthMovesOnlyBaselineUnits(t *testing.T) {
-	prev := Canary("stable", "next", 1)
+	prev := strategy.Canary("stable", "next", 1)
 	exposed := map[string]bool{}
 	for _, pct := range []float64{5, 25, 50, 100} {
-		next := Canary("stable", "next", pct)
+		next := strategy.Canary("stable", "next", pct)
 		a, b := mustCompile(t, prev), mustCompile(t, next)
 		for i := range 50_000 {
 			k := key(i)
@@ -194,8 +205,8 @@ func TestCanaryGrowthMovesOnlyBaselineUnits(t *testing.T) {
 
 func TestIndependentAcrossSalts(t *testing.T) {
 	const n = 200_000
-	a := mustCompile(t, ABTest("experiment-1", Even("x", "y", "z")))
-	b := mustCompile(t, ABTest("experiment-2", Even("x", "y", "z")))
+	a := mustCompile(t, strategy.ABTest("experiment-1", strategy.Even("x", "y", "z")))
+	b := mustCompile(t, strategy.ABTest("experiment-2", strategy.Even("x", "y", "z")))
 	idx := map[string]int{"x": 0, "y": 1, "z": 2}
 	var table [3][3]float64
 	for i := range n {
@@ -217,7 +228,7 @@ func TestIndependentAcrossSalts(t *testing.T) {
 
 func TestWeightEdges(t *testing.T) {
 	const n = 1_000_000
-	c := mustCompile(t, ABTest("edges", Split{{"zero", 0}, {"tiny", 0.01}, {"rest", 99.99}}))
+	c := mustCompile(t, strategy.ABTest("edges", strategy.Split{{Variant: "zero", Weight: 0}, {Variant: "tiny", Weight: 0.01}, {Variant: "rest", Weight: 99.99}}))
 	counts := map[string]int{}
 	for i := range n {
 		counts[c.Decide(key(i), nil).Variant]++
@@ -229,7 +240,7 @@ func TestWeightEdges(t *testing.T) {
 	if got := counts["tiny"]; got < 50 || got > 150 {
 		t.Errorf("weight 0.01 got %d of %d units, want about 100", got, n)
 	}
-	all := mustCompile(t, ABTest("edges", Split{{"none", 0}, {"all", 100}}))
+	all := mustCompile(t, strategy.ABTest("edges", strategy.Split{{Variant: "none", Weight: 0}, {Variant: "all", Weight: 100}}))
 	for i := range 100_000 {
 		if v := all.Decide(key(i), nil).Variant; v != "all" {
 			t.Fatalf("weight 100: key %d got %s", i, v)
@@ -240,7 +251,7 @@ func TestWeightEdges(t *testing.T) {
 func TestEmptyKey(t *testing.T) {
 	tests := []struct {
 		name  string
-		split Split
+		split strategy.Split
 		want  string
 	}{
 		{"canary", split("stable", 90, "next", 10), "stable"},
@@ -249,7 +260,7 @@ func TestEmptyKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := mustCompile(t, ABTest("anon", tc.split)).Decide("", nil)
+			d := mustCompile(t, strategy.ABTest("anon", tc.split)).Decide("", nil)
 			if d.Variant != tc.want || d.Reason != ReasonNoKey {
 				t.Errorf("Decide(\"\") = %s (%s), want %s (%s)", d.Variant, d.Reason, tc.want, ReasonNoKey)
 			}
@@ -259,7 +270,7 @@ func TestEmptyKey(t *testing.T) {
 
 func TestShadowSampling(t *testing.T) {
 	const n = 100_000
-	p := Shadow("live", "cand", "other")
+	p := strategy.Shadow("live", "cand", "other")
 	p.Shadows[0].Percent = 10
 	p.Shadows[1].Percent = 100
 	c := mustCompile(t, p)
@@ -294,11 +305,11 @@ func TestShadowSampling(t *testing.T) {
 // goldenPlans are fixed plans whose assignments are pinned in
 // testdata/golden.json: a change of hashing fails this test instead of
 // silently moving users.
-var goldenPlans = []Plan{
-	ABTest("golden-ab", Even("control", "treatment")),
-	Canary("v1", "v2", 10),
-	ABTest("golden-4", Split{{"a", 10}, {"b", 20}, {"c", 30}, {"d", 40}}),
-	ABTest("golden-tiny", Split{{"big", 99.5}, {"small", 0.5}}),
+var goldenPlans = []strategy.Plan{
+	strategy.ABTest("golden-ab", strategy.Even("control", "treatment")),
+	strategy.Canary("v1", "v2", 10),
+	strategy.ABTest("golden-4", strategy.Split{{Variant: "a", Weight: 10}, {Variant: "b", Weight: 20}, {Variant: "c", Weight: 30}, {Variant: "d", Weight: 40}}),
+	strategy.ABTest("golden-tiny", strategy.Split{{Variant: "big", Weight: 99.5}, {Variant: "small", Weight: 0.5}}),
 }
 
 func TestGoldenVectors(t *testing.T) {

@@ -1,4 +1,4 @@
-package strategy
+package rollout
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/stats"
 )
 
@@ -36,7 +37,7 @@ func (f WindowFunc) Snapshot(variant string) VariantWindow { return f(variant) }
 type VariantWindow struct {
 	// Requests counts the requests assigned to the variant.
 	Requests int64
-	// Errors counts those whose assigned variant failed (Outcome.Failure),
+	// Errors counts those whose assigned variant failed (router.Outcome.Failure),
 	// whether or not a fallback then served.
 	Errors int64
 	// Latency is the histogram of the requests' latencies.
@@ -255,7 +256,7 @@ type variantAcc struct {
 
 // NewCollector returns a Collector that counts the outcomes of the given
 // variants decided by the plan named plan ("" counts every plan). Outcomes
-// of units without a key (ReasonNoKey) are not counted: those units are not
+// of units without a key (router.ReasonNoKey) are not counted: those units are not
 // randomized between variants, so counting them would bias the comparison.
 func NewCollector(plan string, variants ...string) *Collector {
 	return &Collector{
@@ -274,12 +275,12 @@ func (c *Collector) index(variant string) int {
 	return -1
 }
 
-// Observe counts o for its assigned variant (Decision.Variant: intent to
+// Observe counts o for its assigned variant (router.Decision.Variant: intent to
 // treat) when the plan and variant are the Collector's. A failure of the
 // assigned variant counts as an error even when a fallback served. It
 // allocates nothing.
-func (c *Collector) Observe(_ context.Context, o Outcome) {
-	if (c.plan != "" && o.Decision.Plan != c.plan) || o.Decision.Reason == ReasonNoKey {
+func (c *Collector) Observe(_ context.Context, o router.Outcome) {
+	if (c.plan != "" && o.Decision.Plan != c.plan) || o.Decision.Reason == router.ReasonNoKey {
 		return
 	}
 	i := c.index(o.Decision.Variant)
@@ -294,11 +295,16 @@ func (c *Collector) Observe(_ context.Context, o Outcome) {
 	a.requests.Add(1)
 }
 
-// RecordMetric adds one value of the user metric name for variant — such as
-// a business outcome learnt after the response. Values of a variant the
-// Collector does not count are ignored. It takes a per-variant lock.
-func (c *Collector) RecordMetric(variant, name string, value float64) {
-	i := c.index(variant)
+// RecordMetric adds one value of the user metric name — such as a business
+// outcome learnt after the response — for the variant that d assigned (intent
+// to treat). It counts what Observe counts: decisions of the Collector's plan
+// for its variants, with a unit key. NaN and infinite values are ignored. It
+// takes a per-variant lock.
+func (c *Collector) RecordMetric(d router.Decision, name string, value float64) {
+	if (c.plan != "" && d.Plan != c.plan) || d.Reason == router.ReasonNoKey {
+		return
+	}
+	i := c.index(d.Variant)
 	if i < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
 		return
 	}

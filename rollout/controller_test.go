@@ -1,4 +1,4 @@
-package strategy
+package rollout
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/varroute/varroute/router"
+	"github.com/varroute/varroute/strategy"
 	"go.uber.org/goleak"
 )
 
@@ -28,9 +30,9 @@ func TestTargets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := make([]string, len(c.fail))
-			var ts Targets
+			var ts strategy.Targets
 			for i, f := range c.fail {
-				ts = append(ts, TargetFunc(func(p Plan) error {
+				ts = append(ts, strategy.TargetFunc(func(p strategy.Plan) error {
 					if f {
 						return errDown
 					}
@@ -38,7 +40,7 @@ func TestTargets(t *testing.T) {
 					return nil
 				}))
 			}
-			err := ts.SetPlan(Canary("v1", "v2", 5))
+			err := ts.SetPlan(strategy.Canary("v1", "v2", 5))
 			if (err != nil) != c.wantErr || (err != nil && !errors.Is(err, errDown)) {
 				t.Fatalf("SetPlan = %v, want error %v", err, c.wantErr)
 			}
@@ -103,24 +105,24 @@ func TestBuckets(t *testing.T) {
 func TestCollector(t *testing.T) {
 	c := NewCollector("p", "a", "b")
 	ctx := context.Background()
-	out := func(plan, v string, fail bool, lat time.Duration, reason Reason) Outcome {
-		o := Outcome{Decision: Decision{Plan: plan, Variant: v, Reason: reason}, Latency: lat}
+	out := func(plan, v string, fail bool, lat time.Duration, reason router.Reason) router.Outcome {
+		o := router.Outcome{Decision: router.Decision{Plan: plan, Variant: v, Reason: reason}, Latency: lat}
 		if fail {
 			o.Failure = errors.New("x")
 		}
 		return o
 	}
 	for i := range 100 {
-		c.Observe(ctx, out("p", "a", i%10 == 0, time.Duration(i+1)*time.Millisecond, ReasonDefault))
+		c.Observe(ctx, out("p", "a", i%10 == 0, time.Duration(i+1)*time.Millisecond, router.ReasonDefault))
 	}
 	before := c.Snapshot("a")
-	c.Observe(ctx, out("p", "b", true, time.Millisecond, ReasonDefault))
-	c.Observe(ctx, out("other", "b", true, time.Millisecond, ReasonDefault))
-	c.Observe(ctx, out("p", "b", true, time.Millisecond, ReasonNoKey))
-	c.Observe(ctx, out("p", "c", true, time.Millisecond, ReasonDefault))
-	c.RecordMetric("a", "m", 10)
-	c.RecordMetric("a", "m", 12)
-	c.Observe(ctx, out("p", "a", false, time.Second, ReasonRule))
+	c.Observe(ctx, out("p", "b", true, time.Millisecond, router.ReasonDefault))
+	c.Observe(ctx, out("other", "b", true, time.Millisecond, router.ReasonDefault))
+	c.Observe(ctx, out("p", "b", true, time.Millisecond, router.ReasonNoKey))
+	c.Observe(ctx, out("p", "c", true, time.Millisecond, router.ReasonDefault))
+	c.RecordMetric(router.Decision{Plan: "p", Variant: "a"}, "m", 10)
+	c.RecordMetric(router.Decision{Plan: "p", Variant: "a"}, "m", 12)
+	c.Observe(ctx, out("p", "a", false, time.Second, router.ReasonRule))
 
 	a, b := c.Snapshot("a"), c.Snapshot("b")
 	if a.Requests != 101 || a.Errors != 10 || b.Requests != 1 || b.Errors != 1 {
@@ -147,9 +149,9 @@ func TestCollectorConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for i := range 1000 {
-				c.Observe(context.Background(), Outcome{Decision: Decision{Variant: "a"}, Latency: time.Duration(i)})
+				c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: time.Duration(i)})
 				if i%100 == 0 {
-					c.RecordMetric("a", "m", float64(i))
+					c.RecordMetric(router.Decision{Plan: "p", Variant: "a"}, "m", float64(i))
 					_ = c.Snapshot("a")
 				}
 			}
@@ -161,14 +163,14 @@ func TestCollectorConcurrent(t *testing.T) {
 	}
 }
 
-func newBenchCollector() (*Collector, Outcome) {
+func newBenchCollector() (*Collector, router.Outcome) {
 	c := NewCollector("canary/v2", "v1", "v2")
-	return c, Outcome{Decision: Decision{Plan: "canary/v2", Variant: "v2", Reason: ReasonDefault}, Served: "v2", Latency: 12 * time.Millisecond}
+	return c, router.Outcome{Decision: router.Decision{Plan: "canary/v2", Variant: "v2", Reason: router.ReasonDefault}, Served: "v2", Latency: 12 * time.Millisecond}
 }
 
 func TestObserveAllocs(t *testing.T) {
 	c, o := newBenchCollector()
-	ro, err := NewRollout(RolloutConfig{Target: Targets{}, Baseline: "v1", Candidate: "v2"})
+	ro, err := NewRollout(RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func BenchmarkObserveParallel(b *testing.B) {
 
 func BenchmarkRolloutStep(b *testing.B) {
 	clock := &stepClock{}
-	ro, err := NewRollout(RolloutConfig{Target: Targets{}, Baseline: "v1", Candidate: "v2", Clock: clock, MinDuration: time.Hour})
+	ro, err := NewRollout(RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Now: clock.Now, MinDuration: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package strategy
+package rollout
 
 import (
 	"go.opentelemetry.io/otel"
@@ -6,78 +6,10 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 )
-
-// A Target receives the plans a controller (Rollout, BlueGreen, Rolling)
-// decides. A router.Router is a Target; so is Targets, which fans one plan
-// out to the routers of several replicas, and so is any adapter that
-// publishes the plan to a shared source (a watched file, a Kubernetes
-// ConfigMap) that every replica follows.
-//
-// # Many replicas
-//
-// A service usually runs several replicas, each with its own router. Run one
-// controller for all of them — in one replica chosen as leader, or in a
-// separate job — and let it publish through a Target that reaches every
-// replica: Targets{...} of the routers when they share a process (as in
-// tests), or an adapter that writes the plan to a shared source (a file, a
-// ConfigMap) which each replica watches and passes to its router's SetPlan.
-// Plans are pure data and assignment is a pure function of (plan name, unit
-// key), so every replica routes each unit identically without coordination.
-// Give the controller a Window that reads metrics aggregated across the
-// replicas (see Window); its own Collector only sees the requests of the
-// routers it observes.
-//
-// SetPlan must apply the plan, or return an error and leave the previous plan
-// serving. A controller retries a plan that failed on its next Step, so
-// SetPlan must be idempotent. It must not call back into the controller.
-type Target interface {
-	SetPlan(p Plan) error
-}
-
-// TargetFunc adapts an ordinary function to a Target.
-type TargetFunc func(p Plan) error
-
-// SetPlan calls f(p).
-func (f TargetFunc) SetPlan(p Plan) error { return f(p) }
-
-// Targets applies each plan to several targets, such as the routers of every
-// replica a controller drives. SetPlan calls each target in order, even after
-// one fails, and returns their errors joined; a failed target keeps its
-// previous plan until the controller retries. A nil or empty Targets accepts
-// every plan and applies it nowhere. Targets is safe for concurrent use if its
-// targets are.
-type Targets []Target
-
-// SetPlan applies p to every target and returns the errors joined.
-func (ts Targets) SetPlan(p Plan) error {
-	var errs []error
-	for i, t := range ts {
-		if err := t.SetPlan(p); err != nil {
-			errs = append(errs, fmt.Errorf("strategy: target %d: %w", i, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// A Clock tells the time to a controller. Tests pass a fake clock that they
-// advance by hand, so that no test sleeps. Implementations must be safe for
-// concurrent use.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock is the Clock of the system: Now returns time.Now(). The zero
-// value is ready to use and safe for concurrent use.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
 
 // A Stepper is a controller that advances when told: Rollout, Rolling and
 // anything that evaluates its state on a schedule. Step must be safe to call
@@ -209,7 +141,7 @@ type events struct {
 }
 
 // meterScope names the controllers' meter after the package's import path.
-const meterScope = "github.com/varroute/varroute/strategy"
+const meterScope = "github.com/varroute/varroute/rollout"
 
 func newEvents(on func(Event), logger *slog.Logger, mp metric.MeterProvider, name, plan string) (events, error) {
 	if logger == nil {
@@ -222,7 +154,7 @@ func newEvents(on func(Event), logger *slog.Logger, mp metric.MeterProvider, nam
 	m := mp.Meter(meterScope)
 	var err error
 	if e.transitions, err = m.Int64Counter("varroute.rollout.transitions", metric.WithUnit("{transition}"),
-		metric.WithDescription("Transitions of a deployment controller (started, advanced, promoted, rolled_back, ...), by plan, controller and event.")); err != nil {
+		metric.WithDescription("Transitions of a deployment controller (started, advanced, promoted, rolled-back, ...), by plan, controller and event.")); err != nil {
 		return e, err
 	}
 	if e.percent, err = m.Float64Gauge("varroute.rollout.percent", metric.WithUnit("%"),
@@ -260,15 +192,5 @@ func (e *events) deliver(evs []Event) {
 		if e.on != nil {
 			e.on(ev)
 		}
-	}
-}
-
-// compiledPlan keeps the compiled form of the controller's current plan, for
-// deciding units by key (RecordMetric).
-type compiledPlan struct{ p atomic.Pointer[Compiled] }
-
-func (c *compiledPlan) set(p Plan) {
-	if cp, err := Compile(p); err == nil {
-		c.p.Store(cp)
 	}
 }

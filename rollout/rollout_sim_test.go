@@ -1,4 +1,4 @@
-package strategy_test
+package rollout_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varroute/varroute/rollout"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/strategy"
 )
@@ -65,9 +66,9 @@ type sim struct {
 	seq     int
 	// serve decides and serves one request; in is the request's uniform
 	// draw, which the models compare with their error rate.
-	serve func(key string, in float64) strategy.Outcome
+	serve func(key string, in float64) router.Outcome
 	// observe receives every outcome (nil: none).
-	observe func(strategy.Outcome)
+	observe func(router.Outcome)
 	// anonymous sends requests without a key.
 	anonymous bool
 }
@@ -100,7 +101,7 @@ func (s *sim) runTick() {
 // returns the ticks run.
 func (s *sim) run(t testing.TB, c interface {
 	Step() error
-	Status() strategy.Status
+	Status() rollout.Status
 }, maxTicks int) int {
 	t.Helper()
 	if err := c.Step(); err != nil { // start
@@ -112,36 +113,48 @@ func (s *sim) run(t testing.TB, c interface {
 		if err := c.Step(); err != nil {
 			t.Fatal(err)
 		}
-		if st := c.Status().State; st.Final() || st == strategy.StatePaused {
+		if st := c.Status().State; st.Final() || st == rollout.StatePaused {
 			return i
 		}
 	}
 	return maxTicks
 }
 
-// planServe serves by the last plan set on it, without a router: the fast
-// path of the large simulations.
+// planServe decides by the last plan set on it and simulates the models'
+// failures itself, without calling predictors: the fast path of the large
+// simulations.
 type planServe struct {
-	cp     *strategy.Compiled
+	r      *router.Router[struct{}, struct{}]
+	plan   strategy.Plan
 	models map[string]model
 }
 
 func (p *planServe) SetPlan(pl strategy.Plan) error {
-	cp, err := strategy.Compile(pl)
-	if err != nil {
+	if p.r == nil {
+		none := router.PredictorFunc[struct{}, struct{}](func(context.Context, struct{}) (struct{}, error) { return struct{}{}, nil })
+		vs := map[string]router.Predictor[struct{}, struct{}]{}
+		for name := range p.models {
+			vs[name] = none
+		}
+		r, err := router.New(router.Config[struct{}, struct{}]{Variants: vs, Plan: pl})
+		if err != nil {
+			return err
+		}
+		p.r = r
+	} else if err := p.r.SetPlan(pl); err != nil {
 		return err
 	}
-	p.cp = cp
+	p.plan = pl
 	return nil
 }
 
-func (p *planServe) serve(key string, in float64) strategy.Outcome {
-	d := p.cp.Decide(key, nil)
-	o := strategy.Outcome{Decision: d, Served: d.Variant}
+func (p *planServe) serve(key string, in float64) router.Outcome {
+	d := p.r.Decide(router.Unit{Key: key})
+	o := router.Outcome{Decision: d, Served: d.Variant}
 	if in < p.models[d.Variant].errRate {
 		o.Failure = errModel
-		if fb := p.cp.Fallback(p.cp.Index(d.Variant)); fb >= 0 {
-			o.Served = p.cp.Variants()[fb]
+		if fb, ok := p.plan.Fallbacks[d.Variant]; ok {
+			o.Served = fb
 		} else {
 			o.Served, o.Err = "", errModel
 		}
@@ -171,9 +184,9 @@ func newRouter(t testing.TB, models map[string]model) *router.Router[float64, fl
 	return r
 }
 
-func routerServe(r *router.Router[float64, float64]) func(string, float64) strategy.Outcome {
+func routerServe(r *router.Router[float64, float64]) func(string, float64) router.Outcome {
 	ctx := context.Background()
-	return func(key string, in float64) strategy.Outcome {
+	return func(key string, in float64) router.Outcome {
 		_, o, _ := r.Serve(ctx, router.Unit{Key: key}, in)
 		return o
 	}
@@ -181,19 +194,19 @@ func routerServe(r *router.Router[float64, float64]) func(string, float64) strat
 
 type eventLog struct {
 	mu     sync.Mutex
-	events []strategy.Event
+	events []rollout.Event
 }
 
-func (l *eventLog) add(e strategy.Event) {
+func (l *eventLog) add(e rollout.Event) {
 	l.mu.Lock()
 	l.events = append(l.events, e)
 	l.mu.Unlock()
 }
 
-func (l *eventLog) kinds() []strategy.EventKind {
+func (l *eventLog) kinds() []rollout.EventKind {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var ks []strategy.EventKind
+	var ks []rollout.EventKind
 	for _, e := range l.events {
 		ks = append(ks, e.Kind)
 	}
@@ -215,22 +228,22 @@ func TestRolloutSimulations(t *testing.T) {
 		anonymous bool
 		minDur    time.Duration
 		maxTicks  int
-		want      strategy.State
-		wantKinds []strategy.EventKind
+		want      rollout.State
+		wantKinds []rollout.EventKind
 		wantStep  int
 	}
-	steps := []strategy.EventKind{strategy.EventStarted, strategy.EventAdvanced, strategy.EventAdvanced, strategy.EventAdvanced, strategy.EventPromoted}
+	steps := []rollout.EventKind{rollout.EventStarted, rollout.EventAdvanced, rollout.EventAdvanced, rollout.EventAdvanced, rollout.EventPromoted}
 	cases := []tc{
 		{name: "healthy candidate is promoted through every step", candidate: stable, minDur: 30 * time.Minute, maxTicks: 400,
-			want: strategy.StatePromoted, wantKinds: steps, wantStep: 4},
+			want: rollout.StatePromoted, wantKinds: steps, wantStep: 4},
 		{name: "5% errors against 1% is rolled back at the first step", candidate: model{errRate: 0.05, median: 20 * ms, sigma: 0.3}, minDur: 3 * time.Hour, maxTicks: 400,
-			want: strategy.StateRolledBack, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}},
+			want: rollout.StateRolledBack, wantKinds: []rollout.EventKind{rollout.EventStarted, rollout.EventRolledBack}},
 		{name: "30% slower is rolled back", candidate: model{errRate: 0.01, median: 26 * ms, sigma: 0.3}, minDur: 30 * time.Minute, maxTicks: 400,
-			want: strategy.StateRolledBack, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventRolledBack}},
+			want: rollout.StateRolledBack, wantKinds: []rollout.EventKind{rollout.EventStarted, rollout.EventRolledBack}},
 		{name: "no keyed traffic is never promoted", candidate: stable, anonymous: true, minDur: time.Minute, maxTicks: 100,
-			want: strategy.StateRunning, wantKinds: []strategy.EventKind{strategy.EventStarted}},
+			want: rollout.StateRunning, wantKinds: []rollout.EventKind{rollout.EventStarted}},
 		{name: "lost candidate outcomes halt as a sample ratio mismatch", candidate: stable, drop: 0.3, minDur: 3 * time.Hour, maxTicks: 400,
-			want: strategy.StatePaused, wantKinds: []strategy.EventKind{strategy.EventStarted, strategy.EventHalted}},
+			want: rollout.StatePaused, wantKinds: []rollout.EventKind{rollout.EventStarted, rollout.EventHalted}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -238,16 +251,16 @@ func TestRolloutSimulations(t *testing.T) {
 			r := newRouter(t, models)
 			clock := newFakeClock()
 			var log eventLog
-			ro, err := strategy.NewRollout(strategy.RolloutConfig{
+			ro, err := rollout.NewRollout(rollout.RolloutConfig{
 				Target: r, Baseline: "v1", Candidate: "v2",
-				MinDuration: c.minDur, Clock: clock, Logger: quiet, OnEvent: log.add,
+				MinDuration: c.minDur, Now: clock.Now, Logger: quiet, OnEvent: log.add,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := &sim{clock: clock, rng: rand.New(rand.NewPCG(1, 2)), models: models, perTick: 1000, tick: time.Minute,
 				serve: routerServe(r), anonymous: c.anonymous}
-			s.observe = func(o strategy.Outcome) {
+			s.observe = func(o router.Outcome) {
 				if o.Decision.Variant == "v2" && s.rng.Float64() < c.drop {
 					return
 				}
@@ -269,7 +282,7 @@ func TestRolloutSimulations(t *testing.T) {
 			if got := r.Plan().Default.Weight("v2"); got != st.Percent {
 				t.Fatalf("router serves %g%% to v2, rollout says %g%%", got, st.Percent)
 			}
-			if st.State == strategy.StatePromoted {
+			if st.State == rollout.StatePromoted {
 				if fb := r.Plan().Fallbacks["v2"]; fb != "v1" {
 					t.Fatalf("promoted plan: fallback of v2 is %q, want v1", fb)
 				}
@@ -286,22 +299,22 @@ func TestRolloutZeroErrorBaseline(t *testing.T) {
 		name      string
 		candidate float64
 		minDur    time.Duration
-		want      strategy.State
+		want      rollout.State
 	}{
-		{"candidate with 5% errors is caught", 0.05, 3 * time.Hour, strategy.StateRolledBack},
-		{"candidate without errors is promoted", 0, 20 * time.Minute, strategy.StatePromoted},
+		{"candidate with 5% errors is caught", 0.05, 3 * time.Hour, rollout.StateRolledBack},
+		{"candidate without errors is promoted", 0, 20 * time.Minute, rollout.StatePromoted},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			models := map[string]model{"v1": {median: 20 * ms, sigma: 0.3}, "v2": {errRate: c.candidate, median: 20 * ms, sigma: 0.3}}
 			ps := &planServe{models: models}
 			clock := newFakeClock()
-			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: c.minDur, Clock: clock, Logger: quiet})
+			ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: c.minDur, Now: clock.Now, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := &sim{clock: clock, rng: rand.New(rand.NewPCG(3, 4)), models: models, perTick: 1000, tick: time.Minute, serve: ps.serve,
-				observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+				observe: func(o router.Outcome) { ro.Observe(context.Background(), o) }}
 			s.run(t, ro, 2000)
 			st := ro.Status()
 			t.Logf("%v after %d requests: %s", st.State, s.seq, st.Reason)
@@ -316,7 +329,7 @@ func TestRolloutZeroErrorBaseline(t *testing.T) {
 // a candidate whose first request fails is not rolled back.
 func TestRolloutTinySamples(t *testing.T) {
 	clock := newFakeClock()
-	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Clock: clock, Logger: quiet})
+	ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Now: clock.Now, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,16 +339,16 @@ func TestRolloutTinySamples(t *testing.T) {
 	name := ro.PlanName()
 	ctx := context.Background()
 	for i := range 99 {
-		ro.Observe(ctx, strategy.Outcome{Decision: strategy.Decision{Plan: name, Variant: "v1", Reason: strategy.ReasonDefault}, Latency: ms})
+		ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Variant: "v1", Reason: router.ReasonDefault}, Latency: ms})
 		if i < 5 {
-			ro.Observe(ctx, strategy.Outcome{Decision: strategy.Decision{Plan: name, Variant: "v2", Reason: strategy.ReasonDefault}, Failure: errModel, Latency: 50 * ms})
+			ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Variant: "v2", Reason: router.ReasonDefault}, Failure: errModel, Latency: 50 * ms})
 		}
 	}
 	clock.Advance(time.Hour)
 	if err := ro.Step(); err != nil {
 		t.Fatal(err)
 	}
-	if st := ro.Status(); st.State != strategy.StateRunning || st.Figures.Candidate.Errors != 5 {
+	if st := ro.Status(); st.State != rollout.StateRunning || st.Figures.Candidate.Errors != 5 {
 		t.Fatalf("status %v with %d candidate errors, want running with 5", st.State, st.Figures.Candidate.Errors)
 	}
 }
@@ -358,15 +371,15 @@ func TestRolloutDetection(t *testing.T) {
 				models := map[string]model{"v1": stable, "v2": c.candidate}
 				ps := &planServe{models: models}
 				clock := newFakeClock()
-				ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Clock: clock, Logger: quiet})
+				ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Now: clock.Now, Logger: quiet})
 				if err != nil {
 					t.Fatal(err)
 				}
 				s := &sim{clock: clock, rng: rand.New(rand.NewPCG(seed, 99)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve,
-					observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+					observe: func(o router.Outcome) { ro.Observe(context.Background(), o) }}
 				s.run(t, ro, 1440)
 				st := ro.Status()
-				if st.State != strategy.StateRolledBack || st.Step != 0 {
+				if st.State != rollout.StateRolledBack || st.Step != 0 {
 					t.Fatalf("seed %d: %v at step %d, want rolled back at step 0: %s", seed, st.State, st.Step, st.Reason)
 				}
 				reqs = append(reqs, float64(st.Figures.TotalRequests))
@@ -409,19 +422,19 @@ func TestRolloutAA(t *testing.T) {
 		models := map[string]model{"v1": stable, "v2": stable}
 		ps := &planServe{models: models}
 		clock := newFakeClock()
-		ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 5 * time.Minute, Alpha: alpha, Clock: clock, Logger: quiet})
+		ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 5 * time.Minute, Alpha: alpha, Now: clock.Now, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := &sim{clock: clock, rng: rand.New(rand.NewPCG(seed, 7)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve,
-			observe: func(o strategy.Outcome) { ro.Observe(context.Background(), o) }}
+			observe: func(o router.Outcome) { ro.Observe(context.Background(), o) }}
 		looks += s.run(t, ro, 1000)
 		switch ro.Status().State {
-		case strategy.StateRolledBack:
+		case rollout.StateRolledBack:
 			rolledBack++
-		case strategy.StatePaused:
+		case rollout.StatePaused:
 			halted++
-		case strategy.StatePromoted:
+		case rollout.StatePromoted:
 			promoted++
 		}
 	}
@@ -437,22 +450,22 @@ func TestRolloutAA(t *testing.T) {
 }
 
 // TestRolloutReplicas drives two routers (two replicas) from one Rollout: it
-// publishes each plan to both through Targets and reads a window fed by
+// publishes each plan to both through strategy.Targets and reads a window fed by
 // both routers' observations.
 func TestRolloutReplicas(t *testing.T) {
 	models := map[string]model{"v1": stable, "v2": stable}
 	r1, r2 := newRouter(t, models), newRouter(t, models)
 	clock := newFakeClock()
-	ro, err := strategy.NewRollout(strategy.RolloutConfig{
+	ro, err := rollout.NewRollout(rollout.RolloutConfig{
 		Target: strategy.Targets{r1, r2}, Baseline: "v1", Candidate: "v2",
-		MinDuration: 10 * time.Minute, Clock: clock, Logger: quiet,
-		Guardrails: strategy.Guardrails{NoLatency: true}, // real latencies of two routers
+		MinDuration: 10 * time.Minute, Now: clock.Now, Logger: quiet,
+		Guardrails: rollout.Guardrails{NoLatency: true}, // real latencies of two routers
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r1.AddObserver(ro)()
-	defer r2.AddObserver(ro)()
+	defer mustObserve(t, r1, ro)()
+	defer mustObserve(t, r2, ro)()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(5, 6))
 	served := [2]int{}
@@ -477,7 +490,7 @@ func TestRolloutReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := ro.Status()
-	if st.State != strategy.StatePromoted {
+	if st.State != rollout.StatePromoted {
 		t.Fatalf("state %v, want promoted: %s", st.State, st.Reason)
 	}
 	if !reflect.DeepEqual(r1.Plan(), r2.Plan()) || r1.Plan().Default.Weight("v2") != 100 {
@@ -490,37 +503,37 @@ func TestRolloutReplicas(t *testing.T) {
 func TestRolloutManual(t *testing.T) {
 	cases := []struct {
 		name string
-		ops  func(ro *strategy.Rollout) error
-		want strategy.State
+		ops  func(ro *rollout.Rollout) error
+		want rollout.State
 		pct  float64
 	}{
-		{"pause keeps the plan", func(ro *strategy.Rollout) error { return ro.Pause() }, strategy.StatePaused, 1},
-		{"pause then resume", func(ro *strategy.Rollout) error {
+		{"pause keeps the plan", func(ro *rollout.Rollout) error { return ro.Pause() }, rollout.StatePaused, 1},
+		{"pause then resume", func(ro *rollout.Rollout) error {
 			return errors.Join(ro.Pause(), ro.Resume())
-		}, strategy.StateRunning, 1},
-		{"resume while running fails", func(ro *strategy.Rollout) error {
-			if err := ro.Resume(); !errors.Is(err, strategy.ErrNotPaused) {
+		}, rollout.StateRunning, 1},
+		{"resume while running fails", func(ro *rollout.Rollout) error {
+			if err := ro.Resume(); !errors.Is(err, rollout.ErrNotPaused) {
 				return errors.New("want ErrNotPaused")
 			}
 			return nil
-		}, strategy.StateRunning, 1},
-		{"promote", func(ro *strategy.Rollout) error { return ro.Promote() }, strategy.StatePromoted, 100},
-		{"abort after promote", func(ro *strategy.Rollout) error { return errors.Join(ro.Promote(), ro.Abort()) }, strategy.StateAborted, 0},
-		{"abort twice fails", func(ro *strategy.Rollout) error {
+		}, rollout.StateRunning, 1},
+		{"promote", func(ro *rollout.Rollout) error { return ro.Promote() }, rollout.StatePromoted, 100},
+		{"abort after promote", func(ro *rollout.Rollout) error { return errors.Join(ro.Promote(), ro.Abort()) }, rollout.StateAborted, 0},
+		{"abort twice fails", func(ro *rollout.Rollout) error {
 			if err := ro.Abort(); err != nil {
 				return err
 			}
-			if err := ro.Abort(); !errors.Is(err, strategy.ErrFinished) {
+			if err := ro.Abort(); !errors.Is(err, rollout.ErrFinished) {
 				return errors.New("want ErrFinished")
 			}
 			return nil
-		}, strategy.StateAborted, 0},
+		}, rollout.StateAborted, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var last strategy.Plan
 			target := strategy.TargetFunc(func(p strategy.Plan) error { last = p; return nil })
-			ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Clock: newFakeClock(), Logger: quiet})
+			ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Now: newFakeClock().Now, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -549,18 +562,18 @@ func TestRolloutTargetFailure(t *testing.T) {
 		}
 		return nil
 	})
-	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Clock: newFakeClock(), Logger: quiet, OnEvent: log.add})
+	ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: target, Baseline: "v1", Candidate: "v2", Now: newFakeClock().Now, Logger: quiet, OnEvent: log.add})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Step(); err == nil || ro.Status().State != strategy.StatePending {
+	if err := ro.Step(); err == nil || ro.Status().State != rollout.StatePending {
 		t.Fatalf("Step = %v, state %v; want an error and pending", err, ro.Status().State)
 	}
 	fail = false
-	if err := ro.Step(); err != nil || ro.Status().State != strategy.StateRunning {
+	if err := ro.Step(); err != nil || ro.Status().State != rollout.StateRunning {
 		t.Fatalf("Step = %v, state %v; want running", err, ro.Status().State)
 	}
-	if got, want := log.kinds(), []strategy.EventKind{strategy.EventPlanFailed, strategy.EventStarted}; !reflect.DeepEqual(got, want) {
+	if got, want := log.kinds(), []rollout.EventKind{rollout.EventPlanFailed, rollout.EventStarted}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 }
@@ -571,14 +584,14 @@ func TestRolloutMetric(t *testing.T) {
 	models := map[string]model{"v1": stable, "v2": stable}
 	ps := &planServe{models: models}
 	clock := newFakeClock()
-	ro, err := strategy.NewRollout(strategy.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Clock: clock, Logger: quiet,
-		Guardrails: strategy.Guardrails{Metrics: []strategy.MetricGuardrail{{Name: "conversion", Effect: 0.05, LowerIsWorse: true}}}})
+	ro, err := rollout.NewRollout(rollout.RolloutConfig{Target: ps, Baseline: "v1", Candidate: "v2", MinDuration: 24 * time.Hour, Now: clock.Now, Logger: quiet,
+		Guardrails: rollout.Guardrails{Metrics: []rollout.MetricGuardrail{{Name: "conversion", Effect: 0.05, LowerIsWorse: true}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(8, 9))
 	s := &sim{clock: clock, rng: rand.New(rand.NewPCG(10, 11)), models: models, perTick: 500, tick: time.Minute, serve: ps.serve}
-	s.observe = func(o strategy.Outcome) {
+	s.observe = func(o router.Outcome) {
 		ro.Observe(context.Background(), o)
 		p := 0.10
 		if o.Decision.Variant == "v2" {
@@ -588,12 +601,12 @@ func TestRolloutMetric(t *testing.T) {
 		if rng.Float64() < p {
 			v = 1
 		}
-		ro.RecordMetric("u-"+strconv.Itoa(s.seq-1), "conversion", v)
+		ro.RecordMetric(o.Decision, "conversion", v)
 	}
 	s.run(t, ro, 1440)
 	st := ro.Status()
 	t.Logf("%v after %d requests: %s", st.State, s.seq, st.Reason)
-	if st.State != strategy.StateRolledBack || len(st.Figures.Metrics) != 1 {
+	if st.State != rollout.StateRolledBack || len(st.Figures.Metrics) != 1 {
 		t.Fatalf("state %v, want rolled back on the metric", st.State)
 	}
 }
@@ -606,12 +619,12 @@ func TestRolloutAggregatedWindow(t *testing.T) {
 	models := map[string]model{"v1": stable, "v2": {errRate: 0.05, median: 20 * ms, sigma: 0.3}}
 	r1, r2 := newRouter(t, models), newRouter(t, models)
 	name := strategy.Canary("v1", "v2", 0).Name
-	c1, c2 := strategy.NewCollector(name, "v1", "v2"), strategy.NewCollector(name, "v1", "v2")
-	defer r1.AddObserver(c1)()
-	defer r2.AddObserver(c2)()
-	sum := strategy.WindowFunc(func(v string) strategy.VariantWindow {
+	c1, c2 := rollout.NewCollector(name, "v1", "v2"), rollout.NewCollector(name, "v1", "v2")
+	defer mustObserve(t, r1, c1)()
+	defer mustObserve(t, r2, c2)()
+	sum := rollout.WindowFunc(func(v string) rollout.VariantWindow {
 		a, b := c1.Snapshot(v), c2.Snapshot(v)
-		w := strategy.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency}
+		w := rollout.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency}
 		w.Latency.Counts = append([]int64(nil), a.Latency.Counts...)
 		for i := range w.Latency.Counts {
 			w.Latency.Counts[i] += b.Latency.Counts[i]
@@ -619,24 +632,34 @@ func TestRolloutAggregatedWindow(t *testing.T) {
 		return w
 	})
 	clock := newFakeClock()
-	ro, err := strategy.NewRollout(strategy.RolloutConfig{
+	ro, err := rollout.NewRollout(rollout.RolloutConfig{
 		Target: strategy.Targets{r1, r2}, Baseline: "v1", Candidate: "v2", Window: sum,
-		MinDuration: 3 * time.Hour, Clock: clock, Logger: quiet,
-		Guardrails: strategy.Guardrails{NoLatency: true},
+		MinDuration: 3 * time.Hour, Now: clock.Now, Logger: quiet,
+		Guardrails: rollout.Guardrails{NoLatency: true},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rs := []*router.Router[float64, float64]{r1, r2}
 	s := &sim{clock: clock, rng: rand.New(rand.NewPCG(14, 15)), models: models, perTick: 1000, tick: time.Minute}
-	s.serve = func(key string, in float64) strategy.Outcome {
+	s.serve = func(key string, in float64) router.Outcome {
 		_, o, _ := rs[s.seq%2].Serve(context.Background(), router.Unit{Key: key}, in)
 		return o
 	}
 	s.run(t, ro, 400)
 	st := ro.Status()
 	t.Logf("%v after %d requests over two replicas: %s", st.State, s.seq, st.Reason)
-	if st.State != strategy.StateRolledBack || r1.Plan().Default.Weight("v2") != 0 || r2.Plan().Default.Weight("v2") != 0 {
+	if st.State != rollout.StateRolledBack || r1.Plan().Default.Weight("v2") != 0 || r2.Plan().Default.Weight("v2") != 0 {
 		t.Fatalf("state %v, replicas at %g%% and %g%%; want rolled back everywhere", st.State, r1.Plan().Default.Weight("v2"), r2.Plan().Default.Weight("v2"))
 	}
+}
+
+// mustObserve registers o with r and returns the function that removes it.
+func mustObserve[In, Out any](t testing.TB, r *router.Router[In, Out], o router.Observer) func() {
+	t.Helper()
+	remove, err := r.AddObserver(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return remove
 }

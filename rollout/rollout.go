@@ -1,6 +1,8 @@
-package strategy
+package rollout
 
 import (
+	"github.com/varroute/varroute/router"
+	"github.com/varroute/varroute/strategy"
 	"go.opentelemetry.io/otel/metric"
 
 	"context"
@@ -17,11 +19,11 @@ import (
 var (
 	// ErrFinished is returned by an operation on a controller that has
 	// already promoted, rolled back or aborted.
-	ErrFinished = errors.New("strategy: controller finished")
+	ErrFinished = errors.New("rollout: controller finished")
 	// ErrNotPaused is returned by Resume on a controller that is not paused.
-	ErrNotPaused = errors.New("strategy: controller not paused")
+	ErrNotPaused = errors.New("rollout: controller not paused")
 	// ErrNotRunning is returned by Pause on a controller that is not running.
-	ErrNotRunning = errors.New("strategy: controller not running")
+	ErrNotRunning = errors.New("rollout: controller not running")
 )
 
 // State is the state of a Rollout or Rolling update.
@@ -58,21 +60,21 @@ func (s State) String() string {
 // Final reports whether s is promoted, rolled back or aborted.
 func (s State) Final() bool { return s >= StatePromoted }
 
-// RolloutConfig configures a Rollout. Target, Baseline and Candidate are
+// RolloutConfig configures a Rollout. strategy.Target, Baseline and Candidate are
 // required; every other zero field has the default its comment gives.
 type RolloutConfig struct {
-	// Target receives the plans: a router, Targets fanning out to several,
+	// strategy.Target receives the plans: a router, strategy.Targets fanning out to several,
 	// or an adapter publishing to a shared plan source.
-	Target Target
+	Target strategy.Target
 	// Baseline is the stable variant, Candidate the new one.
 	Baseline, Candidate string
-	// Plan is the base plan. Its Default split is re-weighted at each step
-	// with Split.WithWeight(Candidate, percent), and its Name kept, so
+	// strategy.Plan is the base plan. Its Default split is re-weighted at each step
+	// with strategy.Split.WithWeight(Candidate, percent), and its Name kept, so
 	// assignments are sticky and only move from baseline to candidate. A
-	// zero Plan (empty Name) means Canary(Baseline, Candidate, percent):
+	// zero strategy.Plan (empty Name) means strategy.Canary(Baseline, Candidate, percent):
 	// named "canary/<candidate>", with Baseline as the candidate's
 	// fallback.
-	Plan Plan
+	Plan strategy.Plan
 	// Steps are the candidate's percentages, ascending, in (0, 100]. The
 	// last step, if below 100, is followed by the promotion to 100%; a
 	// step of 100 is the promotion. Nil means 1, 5, 25, 50, 100.
@@ -88,8 +90,9 @@ type RolloutConfig struct {
 	Alpha float64
 	// Guardrails are the checks run on each step window.
 	Guardrails Guardrails
-	// Clock tells the time. Nil means SystemClock.
-	Clock Clock
+	// Now tells the time. Nil means time.Now. Tests and replays of recorded
+	// traffic pass a simulated clock.
+	Now func() time.Time
 	// Window is where the figures are read. Nil means a Collector that the
 	// Rollout owns and feeds from Observe; with a Window of your own,
 	// Observe and RecordMetric do nothing.
@@ -120,7 +123,7 @@ type RolloutConfig struct {
 //
 // A Rollout is safe for concurrent use: Observe and RecordMetric from any
 // number of goroutines, allocation-free and lock-free for Observe; Step and
-// the manual operations are serialized. The Target is called with that
+// the manual operations are serialized. The strategy.Target is called with that
 // serializing lock held, so it must not call the Rollout back.
 type Rollout struct {
 	cfg    RolloutConfig
@@ -129,7 +132,6 @@ type Rollout struct {
 	ev     events
 	coll   *Collector
 	window Window
-	plan   compiledPlan
 	status atomic.Pointer[Status]
 	kind   string
 	// holdFull holds a step of 100% like any other (Rolling gates its last
@@ -171,13 +173,13 @@ type Status struct {
 // NewRollout validates cfg and returns a pending Rollout; its first Step
 // applies the first step's plan. It returns an error if a required field is
 // missing, the steps are not ascending in (0, 100], a guardrail is invalid,
-// or the plan is invalid (matching ErrInvalidPlan).
+// or the plan is invalid (matching strategy.ErrInvalidPlan).
 func NewRollout(cfg RolloutConfig) (*Rollout, error) {
 	if cfg.Alpha == 0 {
 		cfg.Alpha = 0.05
 	}
 	if !(cfg.Alpha > 0 && cfg.Alpha < 1) {
-		return nil, fmt.Errorf("strategy: rollout: alpha %v must be in (0, 1)", cfg.Alpha)
+		return nil, fmt.Errorf("rollout: rollout: alpha %v must be in (0, 1)", cfg.Alpha)
 	}
 	cfg.Guardrails = cfg.Guardrails.withDefaults()
 	if err := cfg.Guardrails.validate(); err != nil {
@@ -199,27 +201,27 @@ func NewRollout(cfg RolloutConfig) (*Rollout, error) {
 
 func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) (*Rollout, error) {
 	if cfg.Target == nil {
-		return nil, fmt.Errorf("strategy: %s: target required", kind)
+		return nil, fmt.Errorf("rollout: %s: target required", kind)
 	}
 	if cfg.Baseline == "" || cfg.Candidate == "" || cfg.Baseline == cfg.Candidate {
-		return nil, fmt.Errorf("strategy: %s: baseline %q and candidate %q must be two variants", kind, cfg.Baseline, cfg.Candidate)
+		return nil, fmt.Errorf("rollout: %s: baseline %q and candidate %q must be two variants", kind, cfg.Baseline, cfg.Candidate)
 	}
 	if len(steps) == 0 {
-		return nil, fmt.Errorf("strategy: %s: no steps", kind)
+		return nil, fmt.Errorf("rollout: %s: no steps", kind)
 	}
 	for i, s := range steps {
 		if !(s > 0 && s <= 100) || (i > 0 && s <= steps[i-1]) {
-			return nil, fmt.Errorf("strategy: %s: steps must ascend in (0, 100], got %v", kind, steps)
+			return nil, fmt.Errorf("rollout: %s: steps must ascend in (0, 100], got %v", kind, steps)
 		}
 	}
 	if cfg.MinSamples == 0 {
 		cfg.MinSamples = 100
 	}
 	if cfg.MinSamples < 0 || cfg.MinDuration < 0 {
-		return nil, fmt.Errorf("strategy: %s: negative minimum", kind)
+		return nil, fmt.Errorf("rollout: %s: negative minimum", kind)
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Plan.Name != "" {
 		cfg.Plan = cfg.Plan.Clone()
@@ -227,7 +229,7 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 	r := &Rollout{cfg: cfg, steps: slices.Clone(steps), check: c, window: cfg.Window, kind: kind}
 	for _, pct := range []float64{0, r.steps[0], 100} {
 		if err := r.planAt(pct).Validate(); err != nil {
-			return nil, fmt.Errorf("strategy: %s: plan at %g%%: %w", kind, pct, err)
+			return nil, fmt.Errorf("rollout: %s: plan at %g%%: %w", kind, pct, err)
 		}
 	}
 	name := r.planAt(0).Name
@@ -237,7 +239,7 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 	}
 	ev, err := newEvents(cfg.OnEvent, cfg.Logger, cfg.MeterProvider, kind, name)
 	if err != nil {
-		return nil, fmt.Errorf("strategy: %s: telemetry: %w", kind, err)
+		return nil, fmt.Errorf("rollout: %s: telemetry: %w", kind, err)
 	}
 	r.ev = ev
 	r.publish()
@@ -245,9 +247,9 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 }
 
 // planAt returns the plan that gives the candidate pct percent.
-func (r *Rollout) planAt(pct float64) Plan {
+func (r *Rollout) planAt(pct float64) strategy.Plan {
 	if r.cfg.Plan.Name == "" {
-		return Canary(r.cfg.Baseline, r.cfg.Candidate, pct)
+		return strategy.Canary(r.cfg.Baseline, r.cfg.Candidate, pct)
 	}
 	p := r.cfg.Plan.Clone()
 	p.Default = p.Default.WithWeight(r.cfg.Candidate, pct)
@@ -255,7 +257,7 @@ func (r *Rollout) planAt(pct float64) Plan {
 }
 
 // PlanName returns the name of the plans the Rollout applies (the hash
-// salt): the Decision.Plan of the outcomes it counts.
+// salt): the router.Decision.Plan of the outcomes it counts.
 func (r *Rollout) PlanName() string { return r.planAt(0).Name }
 
 // Observe counts an outcome of the Rollout's plan in its window, for its
@@ -263,28 +265,21 @@ func (r *Rollout) PlanName() string { return r.planAt(0).Name }
 // plans and of units without a key are ignored. It allocates nothing and
 // takes no lock. With a Window of your own (RolloutConfig.Window) it does
 // nothing.
-func (r *Rollout) Observe(ctx context.Context, o Outcome) {
+func (r *Rollout) Observe(ctx context.Context, o router.Outcome) {
 	if r.coll != nil {
 		r.coll.Observe(ctx, o)
 	}
 }
 
-// RecordMetric adds a value of a user metric for the unit with the given
-// key — a business outcome reported after the response. The unit's variant
-// is decided by the current plan's default split and rules, without
-// attributes. Units of neither variant are ignored.
-func (r *Rollout) RecordMetric(unitKey, name string, value float64) {
-	cp := r.plan.p.Load()
-	if r.coll == nil || cp == nil || unitKey == "" {
-		return
-	}
-	r.coll.RecordMetric(cp.Decide(unitKey, nil).Variant, name, value)
-}
-
-// RecordVariantMetric adds a value of a user metric for variant.
-func (r *Rollout) RecordVariantMetric(variant, name string, value float64) {
+// RecordMetric adds a value of a user metric — a business outcome learnt
+// after the response — for the unit that d decided, in the variant d
+// assigned (intent to treat), whatever step the Rollout has reached since.
+// Keep the Decision from Serve's Outcome or from Router.Pin. Decisions of
+// other plans, of units without a key and of variants the Rollout does not
+// compare are ignored; so is every value when RolloutConfig.Window is set.
+func (r *Rollout) RecordMetric(d router.Decision, name string, value float64) {
 	if r.coll != nil {
-		r.coll.RecordMetric(variant, name, value)
+		r.coll.RecordMetric(d, name, value)
 	}
 }
 
@@ -321,7 +316,7 @@ func (r *Rollout) percent() float64 {
 func (r *Rollout) op(f func(now time.Time, evs *[]Event) error) error {
 	var evs []Event
 	r.mu.Lock()
-	err := f(r.cfg.Clock.Now(), &evs)
+	err := f(r.cfg.Now(), &evs)
 	r.publish()
 	r.mu.Unlock()
 	r.ev.deliver(evs)
@@ -334,11 +329,10 @@ func (r *Rollout) op(f func(now time.Time, evs *[]Event) error) error {
 func (r *Rollout) transition(now time.Time, evs *[]Event, kind EventKind, st State, step int, pct float64, reason string) error {
 	p := r.planAt(pct)
 	if err := r.cfg.Target.SetPlan(p); err != nil {
-		err = fmt.Errorf("strategy: %s: set plan %q at %g%%: %w", r.kind, p.Name, pct, err)
+		err = fmt.Errorf("rollout: %s: set plan %q at %g%%: %w", r.kind, p.Name, pct, err)
 		*evs = append(*evs, Event{Time: now, Kind: EventPlanFailed, Step: r.step, Percent: r.percent(), Reason: err.Error(), Figures: r.figures})
 		return err
 	}
-	r.plan.set(p)
 	r.state, r.step = st, step
 	r.record(now, evs, kind, reason)
 	if st == StateRunning {
@@ -418,7 +412,7 @@ func (r *Rollout) Step() error {
 func (r *Rollout) Pause() error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		if r.state != StateRunning {
-			return fmt.Errorf("strategy: %s: pause while %v: %w", r.kind, r.state, ErrNotRunning)
+			return fmt.Errorf("rollout: %s: pause while %v: %w", r.kind, r.state, ErrNotRunning)
 		}
 		r.state = StatePaused
 		r.record(now, evs, EventPaused, "paused by hand")
@@ -432,7 +426,7 @@ func (r *Rollout) Pause() error {
 func (r *Rollout) Resume() error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		if r.state != StatePaused {
-			return fmt.Errorf("strategy: %s: resume while %v: %w", r.kind, r.state, ErrNotPaused)
+			return fmt.Errorf("rollout: %s: resume while %v: %w", r.kind, r.state, ErrNotPaused)
 		}
 		r.state = StateRunning
 		r.resetWindow(now)
@@ -447,7 +441,7 @@ func (r *Rollout) Resume() error {
 func (r *Rollout) Promote() error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		if r.state.Final() {
-			return fmt.Errorf("strategy: %s: promote while %v: %w", r.kind, r.state, ErrFinished)
+			return fmt.Errorf("rollout: %s: promote while %v: %w", r.kind, r.state, ErrFinished)
 		}
 		return r.transition(now, evs, EventPromoted, StatePromoted, r.step, 100, "promoted by hand")
 	})
@@ -459,7 +453,7 @@ func (r *Rollout) Promote() error {
 func (r *Rollout) Abort() error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		if r.state == StateRolledBack || r.state == StateAborted {
-			return fmt.Errorf("strategy: %s: abort while %v: %w", r.kind, r.state, ErrFinished)
+			return fmt.Errorf("rollout: %s: abort while %v: %w", r.kind, r.state, ErrFinished)
 		}
 		return r.transition(now, evs, EventAborted, StateAborted, r.step, 0, "aborted by hand")
 	})

@@ -1,6 +1,8 @@
-package strategy
+package rollout
 
 import (
+	"github.com/varroute/varroute/router"
+	"github.com/varroute/varroute/strategy"
 	"go.opentelemetry.io/otel/metric"
 
 	"context"
@@ -9,11 +11,11 @@ import (
 	"time"
 )
 
-// RollingConfig configures a Rolling update. Target, Old and New are
+// RollingConfig configures a Rolling update. strategy.Target, Old and New are
 // required; every other zero field has the default its comment gives.
 type RollingConfig struct {
-	// Target receives the plans.
-	Target Target
+	// strategy.Target receives the plans.
+	Target strategy.Target
 	// Old is the version being replaced, New its replacement.
 	Old, New string
 	// Batches is the number of equal batches: batch k (from 1) sends
@@ -27,12 +29,12 @@ type RollingConfig struct {
 	MinSamples int64
 	// Gate is the health gate of every batch, the last one included.
 	Gate Gate
-	// Plan is the base plan, re-weighted at each batch (see
-	// RolloutConfig.Plan). A zero Plan means a plan named "rolling/<new>"
+	// strategy.Plan is the base plan, re-weighted at each batch (see
+	// RolloutConfig.Plan). A zero strategy.Plan means a plan named "rolling/<new>"
 	// splitting units between Old and New, with Old as New's fallback.
-	Plan Plan
-	// Clock tells the time. Nil means SystemClock.
-	Clock Clock
+	Plan strategy.Plan
+	// Now tells the time. Nil means time.Now.
+	Now func() time.Time
 	// Window is where the figures are read. Nil means a Collector fed by
 	// Observe.
 	Window Window
@@ -69,12 +71,12 @@ func NewRolling(cfg RollingConfig) (*Rolling, error) {
 		cfg.Batches = 4
 	}
 	if cfg.Batches < 0 || cfg.Batches > 100 {
-		return nil, fmt.Errorf("strategy: rolling: %d batches, want 1 to 100", cfg.Batches)
+		return nil, fmt.Errorf("rollout: rolling: %d batches, want 1 to 100", cfg.Batches)
 	}
 	if cfg.Plan.Name == "" && cfg.Old != "" && cfg.New != "" {
-		cfg.Plan = Plan{
+		cfg.Plan = strategy.Plan{
 			Name:      "rolling/" + cfg.New,
-			Default:   Split{{Variant: cfg.Old, Weight: 100}, {Variant: cfg.New, Weight: 0}},
+			Default:   strategy.Split{{Variant: cfg.Old, Weight: 100}, {Variant: cfg.New, Weight: 0}},
 			Fallbacks: map[string]string{cfg.New: cfg.Old},
 		}
 	}
@@ -91,7 +93,7 @@ func NewRolling(cfg RollingConfig) (*Rolling, error) {
 		Steps:         steps,
 		MinDuration:   cfg.Pause,
 		MinSamples:    cfg.MinSamples,
-		Clock:         cfg.Clock,
+		Now:           cfg.Now,
 		Window:        cfg.Window,
 		OnEvent:       cfg.OnEvent,
 		Logger:        cfg.Logger,
@@ -115,7 +117,7 @@ func (u *Rolling) Status() Status { return u.r.Status() }
 
 // Observe counts an outcome in the update's window (a router.Observer). It
 // allocates nothing.
-func (u *Rolling) Observe(ctx context.Context, o Outcome) { u.r.Observe(ctx, o) }
+func (u *Rolling) Observe(ctx context.Context, o router.Outcome) { u.r.Observe(ctx, o) }
 
 // PlanName returns the name of the plans the update applies.
 func (u *Rolling) PlanName() string { return u.r.PlanName() }

@@ -1,4 +1,4 @@
-package strategy
+package rollout
 
 import (
 	"fmt"
@@ -82,11 +82,11 @@ func (g Guardrails) withDefaults() Guardrails {
 
 func (g Guardrails) validate() error {
 	if !(g.ErrorEffect > 0) || !(g.LatencyEffect > 0) || !(g.MaxLatencyRatio > 0) || !(g.SRMAlpha > 0 && g.SRMAlpha < 1) || g.MaxErrorRate < 0 || g.MaxErrorRate > 1 {
-		return fmt.Errorf("strategy: guardrails: effects, ratio and SRM alpha must be positive, SRM alpha and max error rate at most 1")
+		return fmt.Errorf("rollout: guardrails: effects, ratio and SRM alpha must be positive, SRM alpha and max error rate at most 1")
 	}
 	for i, m := range g.Metrics {
 		if m.Name == "" || !(m.Effect > 0) {
-			return fmt.Errorf("strategy: guardrails: metrics[%d]: name required and effect must be positive", i)
+			return fmt.Errorf("rollout: guardrails: metrics[%d]: name required and effect must be positive", i)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
-package strategy
+package rollout
 
 import (
+	"github.com/varroute/varroute/strategy"
 	"go.opentelemetry.io/otel/metric"
 
 	"context"
@@ -16,16 +17,16 @@ import (
 var (
 	// ErrVerification is matched by the error Switch returns when the idle
 	// slot fails its verification; the live slot keeps serving.
-	ErrVerification = errors.New("strategy: verification of the idle slot failed")
+	ErrVerification = errors.New("rollout: verification of the idle slot failed")
 	// ErrNoPrevious is returned by Rollback before any Switch.
-	ErrNoPrevious = errors.New("strategy: no previous slot to roll back to")
+	ErrNoPrevious = errors.New("rollout: no previous slot to roll back to")
 )
 
-// BlueGreenConfig configures a BlueGreen. Target, Live and Standby are
+// BlueGreenConfig configures a BlueGreen. strategy.Target, Live and Standby are
 // required.
 type BlueGreenConfig struct {
-	// Target receives the plans.
-	Target Target
+	// strategy.Target receives the plans.
+	Target strategy.Target
 	// Live is the variant serving now, Standby the idle one that Switch
 	// makes live.
 	Live, Standby string
@@ -40,8 +41,8 @@ type BlueGreenConfig struct {
 	// error cancels the switch. It is called with the controller's lock
 	// held, so it must not call the BlueGreen. Nil means no verification.
 	Verify func(ctx context.Context, slot string) error
-	// Clock tells the time of events. Nil means SystemClock.
-	Clock Clock
+	// Now tells the time of events. Nil means time.Now.
+	Now func() time.Time
 	// OnEvent receives every switch, with no lock held. Nil means none.
 	OnEvent func(Event)
 	// Logger logs every switch. Nil means slog.Default().
@@ -83,49 +84,49 @@ type BlueGreenStatus struct {
 }
 
 // NewBlueGreen validates cfg and returns a BlueGreen. It does not call the
-// target: start the router with Plan().
+// target: start the router with strategy.Plan().
 func NewBlueGreen(cfg BlueGreenConfig) (*BlueGreen, error) {
 	if cfg.Target == nil {
-		return nil, fmt.Errorf("strategy: bluegreen: target required")
+		return nil, fmt.Errorf("rollout: bluegreen: target required")
 	}
 	if cfg.Live == "" || cfg.Standby == "" || cfg.Live == cfg.Standby {
-		return nil, fmt.Errorf("strategy: bluegreen: live %q and standby %q must be two variants", cfg.Live, cfg.Standby)
+		return nil, fmt.Errorf("rollout: bluegreen: live %q and standby %q must be two variants", cfg.Live, cfg.Standby)
 	}
 	if cfg.Name == "" {
 		cfg.Name = "bluegreen"
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	b := &BlueGreen{cfg: cfg, live: cfg.Live, standby: cfg.Standby}
 	if err := b.planFor(b.live, b.standby).Validate(); err != nil {
-		return nil, fmt.Errorf("strategy: bluegreen: %w", err)
+		return nil, fmt.Errorf("rollout: bluegreen: %w", err)
 	}
 	ev, err := newEvents(cfg.OnEvent, cfg.Logger, cfg.MeterProvider, "bluegreen", cfg.Name)
 	if err != nil {
-		return nil, fmt.Errorf("strategy: bluegreen: telemetry: %w", err)
+		return nil, fmt.Errorf("rollout: bluegreen: telemetry: %w", err)
 	}
 	b.ev = ev
 	b.publish("")
 	return b, nil
 }
 
-func (b *BlueGreen) planFor(live, standby string) Plan {
-	p := Plan{Name: b.cfg.Name, Default: Split{{Variant: live, Weight: 100}, {Variant: standby, Weight: 0}}}
+func (b *BlueGreen) planFor(live, standby string) strategy.Plan {
+	p := strategy.Plan{Name: b.cfg.Name, Default: strategy.Split{{Variant: live, Weight: 100}, {Variant: standby, Weight: 0}}}
 	if b.cfg.Fallback {
 		p.Fallbacks = map[string]string{live: standby}
 	}
 	return p
 }
 
-// Plan returns the plan of the current live slot.
-func (b *BlueGreen) Plan() Plan {
+// strategy.Plan returns the plan of the current live slot.
+func (b *BlueGreen) Plan() strategy.Plan {
 	s := b.Status()
 	return b.planFor(s.Live, s.Standby)
 }
 
 func (b *BlueGreen) publish(reason string) {
-	b.status.Store(&BlueGreenStatus{Live: b.live, Standby: b.standby, Switches: b.switches, Changed: b.cfg.Clock.Now(), Reason: reason})
+	b.status.Store(&BlueGreenStatus{Live: b.live, Standby: b.standby, Switches: b.switches, Changed: b.cfg.Now(), Reason: reason})
 }
 
 // Status returns the slots and the last switch. It takes no lock.
@@ -175,13 +176,13 @@ func (b *BlueGreen) Rollback() error {
 func (b *BlueGreen) flip(reason string) (Event, error) {
 	p := b.planFor(b.standby, b.live)
 	if err := b.cfg.Target.SetPlan(p); err != nil {
-		return Event{}, fmt.Errorf("strategy: bluegreen: set plan: %w", err)
+		return Event{}, fmt.Errorf("rollout: bluegreen: set plan: %w", err)
 	}
 	b.live, b.standby = b.standby, b.live
 	b.switched = true
 	b.switches++
 	b.publish(reason)
-	return Event{Time: b.cfg.Clock.Now(), Kind: EventSwitched, Percent: 100, Reason: reason}, nil
+	return Event{Time: b.cfg.Now(), Kind: EventSwitched, Percent: 100, Reason: reason}, nil
 }
 
 // A SmokeCase is an input and the output expected of a healthy slot.
@@ -201,10 +202,10 @@ func SmokeTest[In, Out any](call func(ctx context.Context, slot string, in In) (
 		for i, c := range cases {
 			got, err := call(ctx, slot, c.In)
 			if err != nil {
-				return fmt.Errorf("strategy: smoke case %d: %w", i, err)
+				return fmt.Errorf("rollout: smoke case %d: %w", i, err)
 			}
 			if !equal(got, c.Want) {
-				return fmt.Errorf("strategy: smoke case %d: got %v, want %v", i, got, c.Want)
+				return fmt.Errorf("rollout: smoke case %d: got %v, want %v", i, got, c.Want)
 			}
 		}
 		return nil

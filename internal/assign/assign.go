@@ -1,51 +1,31 @@
-package strategy
+// Package assign compiles a strategy.Plan into the table the router reads on
+// every request, and assigns units with it. It is the router's machinery:
+// users reach it through router.Router and router.Preview.
+package assign
 
 import (
 	"math/bits"
 
 	"github.com/varroute/varroute/audience"
 	"github.com/varroute/varroute/internal/bucket"
+	"github.com/varroute/varroute/strategy"
 )
 
-// Reason says why a Decision chose its variant.
-type Reason string
-
-// The reasons of a Decision.
-const (
-	// ReasonRule: the unit matched the rule named in Decision.Rule.
-	ReasonRule Reason = "rule"
-	// ReasonDefault: the unit matched no rule; the default split applied.
-	ReasonDefault Reason = "default"
-	// ReasonNoKey: the unit had an empty key, so it was not hashed (that
-	// would put every anonymous unit in one bucket); it got the majority
-	// variant of its split (see Split.Majority).
-	ReasonNoKey Reason = "no-key"
-)
-
-// A Decision is the routing decision for one unit.
-type Decision struct {
-	// Plan is the name of the plan that decided.
-	Plan string
-	// Variant is the variant assigned to the unit.
-	Variant string
-	// Rule is the name of the matched rule, or "" for the default split.
-	Rule string
-	// Reason says why Variant was chosen.
-	Reason Reason
-	// Shadows lists the shadow variants the unit is mirrored to, in plan
-	// order. It is shared and must not be modified.
-	Shadows []string
-	// NoiseFloor reports whether the unit is also mirrored to a second call
-	// of the variant that serves it (see Plan.NoiseFloor).
-	NoiseFloor bool
+// A Choice is the result of Assign: indexes into the Table, no strings.
+type Choice struct {
+	Variant int   // index of the assigned variant in Table.Variants
+	Rule    int   // index of the matched rule, or -1 for the default split
+	Shadows uint8 // bit j set: the unit is mirrored to Plan.Shadows[j]
+	NoKey   bool  // the key was empty: the split's majority variant, not hashed
+	Noise   bool  // the unit is mirrored to a second call of its variant
 }
 
-// Compiled is a validated Plan compiled for the request path: audiences are
+// A Table is a validated Plan compiled for the request path: audiences are
 // compiled, hash seeds precomputed, and every per-plan allocation done, so
-// Assign allocates nothing. A Compiled is immutable and safe for concurrent
+// Assign allocates nothing. A Table is immutable and safe for concurrent
 // use.
-type Compiled struct {
-	plan       Plan
+type Table struct {
+	plan       strategy.Plan
 	variants   []string
 	index      map[string]int
 	rules      []compiledRule
@@ -76,15 +56,22 @@ type compiledMirror struct {
 	threshold uint64
 }
 
-// Compile validates p and compiles it. It returns an *Error matching
-// ErrInvalidPlan when p is invalid. The Compiled keeps a copy of p.
-func Compile(p Plan) (*Compiled, error) {
-	matchers, err := p.validate()
-	if err != nil {
+// Compile validates p and compiles it. It returns p.Validate's error
+// (a *strategy.Error) when p is invalid. The Table keeps a copy of p.
+func Compile(p strategy.Plan) (*Table, error) {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	matchers := make(map[string]*audience.Matcher, len(p.Audiences))
+	for _, a := range p.Audiences {
+		m, err := audience.Compile(a)
+		if err != nil {
+			return nil, err // Validate compiled it already
+		}
+		matchers[a.Name] = m
+	}
 	p = p.Clone()
-	c := &Compiled{plan: p, variants: p.Variants()}
+	c := &Table{plan: p, variants: p.Variants()}
 	c.index = make(map[string]int, len(c.variants))
 	for i, v := range c.variants {
 		c.index[v] = i
@@ -129,7 +116,7 @@ func Compile(p Plan) (*Compiled, error) {
 	return c, nil
 }
 
-func (c *Compiled) compileSplit(s Split) compiledSplit {
+func (c *Table) compileSplit(s strategy.Split) compiledSplit {
 	cs := compiledSplit{single: -1}
 	arms := make([]bucket.Arm, len(s))
 	positive := 0
@@ -151,18 +138,18 @@ func (c *Compiled) compileSplit(s Split) compiledSplit {
 }
 
 // Plan returns a copy of the compiled plan.
-func (c *Compiled) Plan() Plan { return c.plan.Clone() }
+func (c *Table) Plan() strategy.Plan { return c.plan.Clone() }
 
 // Name returns the plan's name without copying the plan.
-func (c *Compiled) Name() string { return c.plan.Name }
+func (c *Table) Name() string { return c.plan.Name }
 
 // Variants returns the names of the variants the plan refers to, sorted; a
-// variant's position is its index in Assign and Fallback. The slice is
+// variant's position is its index in Choice and Fallback. The slice is
 // shared and must not be modified.
-func (c *Compiled) Variants() []string { return c.variants }
+func (c *Table) Variants() []string { return c.variants }
 
 // Index returns the index of variant, or -1 if the plan does not refer to it.
-func (c *Compiled) Index(variant string) int {
+func (c *Table) Index(variant string) int {
 	if i, ok := c.index[variant]; ok {
 		return i
 	}
@@ -171,62 +158,57 @@ func (c *Compiled) Index(variant string) int {
 
 // Fallback returns the index of the variant that serves when the variant of
 // index i fails, or -1 if there is none.
-func (c *Compiled) Fallback(i int) int { return c.fallback[i] }
+func (c *Table) Fallback(i int) int { return c.fallback[i] }
 
 // Shadow returns the variant index of the plan's j-th shadow, the variant of
-// bit j in Assign's shadow mask.
-func (c *Compiled) Shadow(j int) int { return c.shadows[j].variant }
+// bit j in Choice.Shadows.
+func (c *Table) Shadow(j int) int { return c.shadows[j].variant }
 
-// Decide returns the decision for a unit with the given key and attributes.
-// It allocates nothing.
-func (c *Compiled) Decide(key string, attrs audience.Attributes) Decision {
-	d, _, _ := c.Assign(key, attrs)
-	return d
-}
+// RuleName returns the name of rule i: its Name, or its audience's.
+func (c *Table) RuleName(i int) string { return c.rules[i].name }
 
-// Assign is Decide for routers: besides the Decision it returns the index
-// of the assigned variant and the bit mask of the plan's shadows the unit
-// is mirrored to (bit j for Plan.Shadows[j]). It allocates nothing.
+// ShadowSet returns the names of the shadows of bit mask, in plan order;
+// nil for 0. The slice is shared and must not be modified.
+func (c *Table) ShadowSet(mask uint8) []string { return c.shadowSets[mask] }
+
+// Assign matches the unit against the rules in order and picks its variant
+// in the split that applies. It allocates nothing.
 //
 // A unit with an empty key still matches rules by its attributes, but it is
-// not hashed: it gets its split's majority variant (ReasonNoKey), and only
+// not hashed: it gets its split's majority variant (NoKey), and only
 // shadows and the noise floor at 100 percent mirror it.
-func (c *Compiled) Assign(key string, attrs audience.Attributes) (d Decision, variant int, shadows uint8) {
-	d.Plan = c.plan.Name
-	d.Reason = ReasonDefault
+func (c *Table) Assign(key string, attrs audience.Attributes) (ch Choice) {
+	ch.Rule = -1
 	split := &c.def
 	for i := range c.rules {
 		if c.rules[i].matcher.Match(attrs) {
 			split = &c.rules[i].split
-			d.Rule = c.rules[i].name
-			d.Reason = ReasonRule
+			ch.Rule = i
 			break
 		}
 	}
 	if key == "" {
-		d.Reason = ReasonNoKey
-		variant = split.majority
+		ch.NoKey = true
+		ch.Variant = split.majority
 		for j := range c.shadows {
 			if c.shadows[j].threshold == ^uint64(0) {
-				shadows |= 1 << j
+				ch.Shadows |= 1 << j
 			}
 		}
-		d.NoiseFloor = c.noiseBelow == ^uint64(0)
-	} else {
-		k := bucket.Key(key)
-		if split.single >= 0 {
-			variant = split.single
-		} else {
-			variant = split.variants[split.picker.Pick(k)]
-		}
-		for j := range c.shadows {
-			if bucket.Below(k, c.shadows[j].seed, c.shadows[j].threshold) {
-				shadows |= 1 << j
-			}
-		}
-		d.NoiseFloor = c.noiseBelow != 0 && bucket.Below(k, c.noise, c.noiseBelow)
+		ch.Noise = c.noiseBelow == ^uint64(0)
+		return ch
 	}
-	d.Variant = c.variants[variant]
-	d.Shadows = c.shadowSets[shadows]
-	return d, variant, shadows
+	k := bucket.Key(key)
+	if split.single >= 0 {
+		ch.Variant = split.single
+	} else {
+		ch.Variant = split.variants[split.picker.Pick(k)]
+	}
+	for j := range c.shadows {
+		if bucket.Below(k, c.shadows[j].seed, c.shadows[j].threshold) {
+			ch.Shadows |= 1 << j
+		}
+	}
+	ch.Noise = c.noiseBelow != 0 && bucket.Below(k, c.noise, c.noiseBelow)
+	return ch
 }

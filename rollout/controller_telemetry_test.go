@@ -1,4 +1,4 @@
-package strategy_test
+package rollout_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/varroute/varroute/rollout"
 	"github.com/varroute/varroute/strategy"
 )
 
 func TestControllerMetrics(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	var applied []strategy.Plan
-	bg, err := strategy.NewBlueGreen(strategy.BlueGreenConfig{
+	bg, err := rollout.NewBlueGreen(rollout.BlueGreenConfig{
 		Target:        strategy.TargetFunc(func(p strategy.Plan) error { applied = append(applied, p); return nil }),
 		Live:          "blue",
 		Standby:       "green",

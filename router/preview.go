@@ -1,4 +1,4 @@
-package strategy
+package router
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/internal/assign"
+	"github.com/varroute/varroute/strategy"
 )
 
 // Movement is the effect of a plan change on a population of units: how
@@ -38,12 +40,12 @@ func (m Movement) Share() float64 {
 // units (keys and attributes, e.g. from an exposure log) when rules depend
 // on attributes; SampleUnits gives synthetic keys without attributes. It
 // returns an error if either plan is invalid.
-func Preview(from, to Plan, units iter.Seq2[string, audience.Attributes]) (Movement, error) {
-	a, err := Compile(from)
+func Preview(from, to strategy.Plan, units iter.Seq2[string, audience.Attributes]) (Movement, error) {
+	a, err := assign.Compile(from)
 	if err != nil {
 		return Movement{}, err
 	}
-	b, err := Compile(to)
+	b, err := assign.Compile(to)
 	if err != nil {
 		return Movement{}, err
 	}
@@ -51,7 +53,7 @@ func Preview(from, to Plan, units iter.Seq2[string, audience.Attributes]) (Movem
 	pairs := make(map[[2]string]int)
 	for key, attrs := range units {
 		m.Units++
-		va, vb := a.Decide(key, attrs).Variant, b.Decide(key, attrs).Variant
+		va, vb := a.Variants()[a.Assign(key, attrs).Variant], b.Variants()[b.Assign(key, attrs).Variant]
 		if va != vb {
 			m.Moved++
 			pairs[[2]string{va, vb}]++

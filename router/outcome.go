@@ -1,0 +1,87 @@
+package router
+
+import (
+	"time"
+
+	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/internal/assign"
+)
+
+// Reason says why a Decision chose its variant.
+type Reason string
+
+// The reasons of a Decision.
+const (
+	// ReasonRule: the unit matched the rule named in Decision.Rule.
+	ReasonRule Reason = "rule"
+	// ReasonDefault: the unit matched no rule; the default split applied.
+	ReasonDefault Reason = "default"
+	// ReasonNoKey: the unit had an empty key, so it was not hashed (that
+	// would put every anonymous unit in one bucket); it got the majority
+	// variant of its split (see strategy.Split.Majority).
+	ReasonNoKey Reason = "no-key"
+)
+
+// A Decision is the routing decision for one unit.
+type Decision struct {
+	// Plan is the name of the plan that decided.
+	Plan string
+	// Variant is the variant assigned to the unit.
+	Variant string
+	// Rule is the name of the matched rule, or "" for the default split.
+	Rule string
+	// Reason says why Variant was chosen.
+	Reason Reason
+	// Shadows lists the shadow variants the unit is mirrored to, in plan
+	// order. It is shared and must not be modified.
+	Shadows []string
+	// NoiseFloor reports whether the unit is also mirrored to a second call
+	// of the variant that serves it (see strategy.Plan.NoiseFloor).
+	NoiseFloor bool
+}
+
+// decide assigns the unit under t and describes the choice as a Decision.
+func decide(t *assign.Table, key string, attrs audience.Attributes) (d Decision, ch assign.Choice) {
+	ch = t.Assign(key, attrs)
+	d.Plan = t.Name()
+	d.Variant = t.Variants()[ch.Variant]
+	switch {
+	case ch.NoKey:
+		d.Reason = ReasonNoKey
+	case ch.Rule >= 0:
+		d.Reason = ReasonRule
+	default:
+		d.Reason = ReasonDefault
+	}
+	if ch.Rule >= 0 {
+		d.Rule = t.RuleName(ch.Rule)
+	}
+	d.Shadows = t.ShadowSet(ch.Shadows)
+	d.NoiseFloor = ch.Noise
+	return d, ch
+}
+
+// An Outcome is what happened to one request, as a router reports it to
+// its observers: the rollout controllers read their windows from it.
+type Outcome struct {
+	// Decision is the routing decision; Decision.Variant is the variant
+	// assigned to the unit.
+	Decision Decision
+	// Served is the variant that produced the response: Decision.Variant,
+	// or a fallback when the assigned variant failed. It is "" when no
+	// variant produced a response.
+	Served string
+	// Failure is the assigned variant's error when it failed, whether or
+	// not a fallback then served; nil when it succeeded.
+	Failure error
+	// Err is the error returned to the caller; nil when a variant served.
+	Err error
+	// Latency is the time from the decision to the response, fallbacks
+	// included. Routers measure it whenever an observer is registered.
+	Latency time.Duration
+}
+
+// FellBack reports whether a fallback, not the assigned variant, served.
+// An intent-to-treat analysis counts the request for Decision.Variant
+// anyway; a per-protocol analysis excludes it.
+func (o Outcome) FellBack() bool { return o.Served != "" && o.Served != o.Decision.Variant }
