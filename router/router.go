@@ -92,6 +92,9 @@ type Router[In, Out any] struct {
 	expo    exposure.Logger
 	tel     *telemetry
 	mu      sync.Mutex // serializes changes; never held by requests
+
+	closeOnce sync.Once // closes the predictors
+	closeErr  error     // the predictors' Close errors, set in closeOnce
 }
 
 // snapshot is the immutable state a request reads.
@@ -214,6 +217,35 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 			o.Decision, ch = decide(s.plan, u.Key, u.Attrs)
 			vi, mask = ch.Variant, ch.Shadows
 		}
+		// The assigned variant stays entered for the whole request, observers
+		// and exposures included, so that Close and RemoveVariant wait for
+		// everything a served request still does.
+		v := s.byIndex[vi]
+		if !v.enter() {
+			pin = nil // a variant of this snapshot was retired: decide again
+			if r.snap.Load().closed {
+				return zero, o, ErrClosed
+			}
+			continue
+		}
+		out, err, retry := r.attempt(ctx, s, v, vi, mask, u.Key, in, timed, &o)
+		if retry {
+			pin = nil
+			if r.snap.Load().closed {
+				return zero, o, ErrClosed
+			}
+			continue
+		}
+		return out, o, err
+	}
+}
+
+// attempt serves one request under snapshot s, with the assigned variant v
+// (of index vi) entered; it exits v when the request is done. It reports
+// retry when a fallback of s was retired meanwhile.
+func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *variant[In, Out], vi int, mask uint8, key string, in In, timed bool, o *Outcome) (out Out, err error, retry bool) {
+	defer v.exit()
+	{
 		mirrored := mask != 0 || o.Decision.NoiseFloor
 		cctx, span := r.tel.startSpan(ctx, s.attrs, &o.Decision, vi)
 		metrics := r.tel.metricsOn(ctx)
@@ -221,37 +253,33 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) 
 		if timed || mirrored || metrics || r.expo != nil || len(s.observers) > 0 {
 			start = time.Now()
 		}
-		out, served, err := r.call(cctx, s, vi, in, &o)
+		out, served, err := r.call(cctx, s, vi, in, o)
 		if served == stale {
 			if span != nil {
 				span.End()
 			}
-			pin = nil // a variant of this snapshot was retired: decide again
-			if r.snap.Load().closed {
-				return zero, o, ErrClosed
-			}
-			continue
+			return out, nil, true
 		}
 		if !start.IsZero() {
 			o.Latency = time.Since(start)
 		}
 		o.Err = err
 		if metrics {
-			r.tel.record(ctx, s.attrs, &o, vi, served)
+			r.tel.record(ctx, s.attrs, o, vi, served)
 		}
 		if span != nil {
-			endSpan(span, &o)
+			endSpan(span, o)
 		}
 		if mirrored && err == nil {
-			r.mirror(cctx, s, &o, mask, served, in, out)
+			r.mirror(cctx, s, o, mask, served, in, out)
 		}
 		if r.expo != nil {
-			r.expose(ctx, start, u.Key, &o)
+			r.expose(ctx, start, key, o)
 		}
 		for _, ob := range s.observers {
-			ob.Observe(ctx, o)
+			ob.Observe(ctx, *o)
 		}
-		return out, o, err
+		return out, err, false
 	}
 }
 
@@ -276,17 +304,20 @@ func (r *Router[In, Out]) expose(ctx context.Context, at time.Time, key string, 
 // stale is the served index call returns when the snapshot is stale.
 const stale = -2
 
-// call calls the variant of index vi and, while it fails and the plan names
-// a fallback, the fallback. It records the served variant and the assigned
-// variant's failure in o.
+// call calls the variant of index vi, which the caller has entered, and,
+// while it fails and the plan names a fallback, the fallback. It records the
+// served variant and the assigned variant's failure in o.
 func (r *Router[In, Out]) call(ctx context.Context, s *snapshot[In, Out], vi int, in In, o *Outcome) (Out, int, error) {
 	var zero Out
 	for hops := 0; ; hops++ {
 		v := s.byIndex[vi]
-		if !v.enter() {
+		if hops > 0 && !v.enter() {
 			return zero, stale, nil
 		}
 		out, err := v.call(ctx, in, r.timeout)
+		if hops > 0 {
+			v.exit()
+		}
 		if err == nil {
 			o.Served = v.name
 			return out, vi, nil
@@ -402,41 +433,62 @@ func (r *Router[In, Out]) RemoveVariant(ctx context.Context, name string) error 
 	return nil
 }
 
-// Close stops the router: later calls to Predict return ErrClosed. It waits
-// for calls in flight, shadow calls included, to return or for ctx to end
-// (shadow calls still running then are cancelled), then closes every
-// predictor that implements io.Closer. It returns ctx's error if ctx ended
-// first (predictors are then left open), or the predictors' Close errors
-// joined. Calling Close again returns nil.
+// Close stops the router. It stops admitting requests at once: later calls
+// to Predict, Serve, SetPlan, AddVariant and AddObserver return ErrClosed,
+// and so do requests pinned before Close. It then waits for the requests in
+// flight to finish — their observers and exposures included, so that an
+// exposure writer closed after Close receives every exposure of a served
+// request — and for the shadow calls in flight, and finally closes every
+// predictor that implements io.Closer, once.
+//
+// If ctx ends first, Close returns an error naming how many requests are
+// (requests and shadow calls) still in flight, cancels the shadow calls,
+// and wraps ctx's error; the router stays closed to new
+// work, and a later Close waits again and finishes the job. Once a Close has
+// finished, Close returns the predictors' Close errors joined again, without
+// closing them twice. Close is safe for concurrent use.
 func (r *Router[In, Out]) Close(ctx context.Context) error {
 	r.mu.Lock()
 	old := r.snap.Load()
-	if old.closed {
-		r.mu.Unlock()
-		return nil
+	if !old.closed {
+		s := *old
+		s.closed = true
+		r.snap.Store(&s)
 	}
-	s := *old
-	s.closed = true
-	r.snap.Store(&s)
 	r.mu.Unlock()
 
-	if err := r.shadow.pool.Close(ctx); err != nil {
-		return fmt.Errorf("router: close shadows: %w", err)
-	}
+	// Requests hold their assigned variant entered until they finish, and
+	// shadow calls theirs: retiring every registered variant waits for all.
 	for _, v := range old.registry {
 		select {
 		case <-v.retire():
 		case <-ctx.Done():
-			return fmt.Errorf("router: close: %w", ctx.Err())
+			_ = r.shadow.pool.Close(ctx) // ctx has ended: cancels the shadow calls in flight
+			return fmt.Errorf("router: close: %d calls still in flight: %w", inflight(old.registry), ctx.Err())
 		}
 	}
-	var errs []error
-	for _, v := range old.registry {
-		if c, ok := v.p.(io.Closer); ok {
-			if err := c.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("router: close variant %q: %w", v.name, err))
+	if err := r.shadow.pool.Close(ctx); err != nil {
+		return fmt.Errorf("router: close shadows: %w", err)
+	}
+	r.closeOnce.Do(func() {
+		var errs []error
+		for _, v := range old.registry {
+			if c, ok := v.p.(io.Closer); ok {
+				if err := c.Close(); err != nil {
+					errs = append(errs, fmt.Errorf("router: close variant %q: %w", v.name, err))
+				}
 			}
 		}
+		r.closeErr = errors.Join(errs...)
+	})
+	return r.closeErr
+}
+
+// inflight counts the calls in flight in the variants of reg.
+func inflight[In, Out any](reg map[string]*variant[In, Out]) int64 {
+	var n int64
+	for _, v := range reg {
+		n += v.inflight.Load()
 	}
-	return errors.Join(errs...)
+	return n
 }

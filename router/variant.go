@@ -55,11 +55,10 @@ func (v *variant[In, Out]) retire() <-chan struct{} {
 }
 
 // call runs the predictor, turning a panic into a *PanicError and wrapping
-// errors with the variant's name. The caller has entered the variant; call
-// exits it (possibly later, when the predictor returns after a timeout).
+// errors with the variant's name. The caller has entered the variant and
+// exits it when call returns.
 func (v *variant[In, Out]) call(ctx context.Context, in In, timeout time.Duration) (Out, error) {
 	if timeout <= 0 {
-		defer v.exit()
 		return v.invoke(ctx, in)
 	}
 	return v.callTimeout(ctx, in, timeout)
@@ -91,6 +90,7 @@ func (v *variant[In, Out]) callTimeout(parent context.Context, in In, timeout ti
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel() // after the select: a late predictor sees its context end
 	done := make(chan result[Out], 1)
+	v.inflight.Add(1) // the goroutine's own count: it may outlive the call
 	go func() {
 		defer v.exit()
 		out, err := v.invoke(ctx, in)
