@@ -15,15 +15,22 @@
 //   - shadow: strategy.Shadow("v1", "v2") mirrors traffic to v2, compares,
 //     and never returns its answer.
 //   - rolling, blue-green and progressive canary with automatic rollback:
-//     controllers in package strategy drive a router through SetPlan.
+//     the controllers of package rollout drive routers through SetPlan.
 //
-// Packages:
+// Packages, by layer — plan data, the request path, the control loop:
 //
-//	router    the Router: Predict, Decide, SetPlan, AddVariant/RemoveVariant
-//	strategy  plans, validation, constructors, previews, controllers
-//	audience  conditions on request attributes; Qwak audience files
-//	stats     two-sample tests for the analysis job (scipy-exact)
-//	shadow    the bounded shadow pool, comparisons and drift
+//	strategy   plans as data: Plan, Split, Rule, constructors, Validate, ParsePlan, Target
+//	audience   conditions on request attributes; Qwak audience files
+//	planfile   load and watch a plan file (a mounted ConfigMap) and apply it to a router
+//	router     the Router: Predict, Serve, Decide, Pin, SetPlan, Preview, telemetry
+//	shadow     comparing shadow answers: comparators, the agreement report, drift
+//	exposure   the exposure log that analysis jobs join with outcomes
+//	varhttp    net/http helpers: a Unit from a request, the state endpoint
+//	rollout    controllers: progressive canary, blue-green, rolling; windows, guardrails
+//	stats      significance for analysis jobs and guardrails (scipy-exact)
+//
+// Imports point one way: strategy ← router ← rollout. Running many replicas
+// under one controller is explained in package rollout.
 //
 // Assignment is a pure function of (plan name, unit key, weights): weighted
 // rendezvous hashing over xxhash, so every replica decides alike with no

@@ -79,6 +79,11 @@
 // variant, unit key) per request, so analysis jobs can join assignments
 // with outcomes; exposure.Writer batches them to JSON lines.
 //
-// Close stops the router, waits for calls in flight (shadow calls
-// included) and closes predictors that implement io.Closer.
+// Close stops admitting requests at once, waits for the requests in flight
+// (their observers and exposures included) and the shadow calls, and closes
+// predictors that implement io.Closer; a Close whose context ended can be
+// called again to finish.
+//
+// Preview tells, before a plan change is applied, how many units it would
+// move and between which variants.
 package router

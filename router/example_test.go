@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/varroute/varroute/audience"
 	"github.com/varroute/varroute/router"
@@ -141,4 +142,73 @@ func ExampleRouter_Pin() {
 	step2, _ := r.Predict(ctx, router.Unit{Key: "user-1"}, "rank")
 	fmt.Println(d.Variant, step1, step2)
 	// Output: v1 v1 v1
+}
+
+// Build a router over two model versions with a 10% sticky canary.
+func ExampleNew() {
+	r, err := router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"v1": constant("v1"), "v2": constant("v2")},
+		Plan:     strategy.Canary("v1", "v2", 10),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close(context.Background())
+	fmt.Println(r.Plan().Name, r.Plan().Default)
+
+	// A plan naming a variant that is not registered is refused.
+	_, err = router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"v1": constant("v1")},
+		Plan:     strategy.Canary("v1", "v2", 10),
+	})
+	fmt.Println(errors.Is(err, router.ErrUnknownVariant))
+	// Output:
+	// canary/v2 [{v1 90} {v2 10}]
+	// true
+}
+
+// Predict in a handler: the unit's key makes the assignment sticky.
+func ExampleRouter_Predict() {
+	r, err := router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"v1": constant("v1"), "v2": constant("v2")},
+		Plan:     strategy.Canary("v1", "v2", 50),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close(context.Background())
+
+	ctx := context.Background()
+	counts := map[string]int{}
+	for i := range 10_000 {
+		out, err := r.Predict(ctx, router.Unit{Key: fmt.Sprintf("user-%d", i)}, "features")
+		if err != nil {
+			panic(err)
+		}
+		counts[out]++
+	}
+	again, _ := r.Predict(ctx, router.Unit{Key: "user-42"}, "features")
+	first, _ := r.Predict(ctx, router.Unit{Key: "user-42"}, "features")
+	fmt.Println(counts["v1"] > 4800 && counts["v2"] > 4800, again == first)
+	// Output: true true
+}
+
+// Close stops admitting requests, waits for those in flight and closes the
+// predictors; a Close whose context ended can be called again to finish.
+func ExampleRouter_Close() {
+	r, err := router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"v1": constant("v1")},
+		Plan:     strategy.BigBang("v1"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	fmt.Println(r.Close(ctx))
+	_, err = r.Predict(context.Background(), router.Unit{Key: "u"}, "x")
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// router: closed
 }
