@@ -2,7 +2,9 @@
 // checkout experiment routed by a real varroute router, its exposure log
 // written by an exposure.Writer, and the outcomes of every unit, with a true
 // effect (treatment converts at 12% instead of 10%, and converters spend
-// the same lognormal amount). Seeds and the simulated clock are fixed, so
+// the same lognormal amount) and a pre-period covariate (pre_revenue, what
+// each user spent the month before, correlated with what they spend
+// during the experiment). Seeds and the simulated clock are fixed, so
 // it writes the same bytes every time:
 //
 //	go run ./examples/abanalysis/gen
@@ -134,9 +136,13 @@ func run(dir string) error {
 	s := w.Stats()
 	fmt.Printf("exposures: %d logged, %d written, %d deduplicated, %d dropped\n", s.Logged, s.Written, s.Deduplicated, s.Dropped)
 
-	// Outcomes: every converter has converted=1 and a revenue row; about
-	// half of the others have converted=0, and the rest have no row at all
-	// (the analysis counts them as 0).
+	// Outcomes: each user has a loyalty l ~ N(0, 1) that raises both what
+	// they spent in the month before the experiment (the pre_revenue
+	// covariate, for CUPED) and their chance to convert and spend during
+	// it, without changing the variants' mean rates (12% against 10%).
+	// Every converter has converted=1 and a revenue row; about half of the
+	// others have converted=0, and the rest have no row at all (the
+	// analysis counts them as 0).
 	of, err := os.Create(filepath.Join(dir, "outcomes.csv"))
 	if err != nil {
 		return err
@@ -145,13 +151,19 @@ func run(dir string) error {
 	cw := csv.NewWriter(of)
 	_ = cw.Write([]string{"unit", "metric", "value"})
 	orng := rand.New(rand.NewPCG(2026, 8))
+	money := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 	rows := 0
 	for i := range *users {
 		unit := fmt.Sprintf("u%05d", i+1)
-		if orng.Float64() < convRate[variant[unit]] {
-			revenue := math.Exp(revenueMu + revenueSigma*orng.NormFloat64())
+		l := orng.NormFloat64()
+		if orng.Float64() < min(1, 0.4*math.Exp(0.8*l-0.32)) { // E[exp(0.8l)] = exp(0.32)
+			_ = cw.Write([]string{unit, "pre_revenue", money(math.Exp(revenueMu + 0.6*l + revenueSigma*orng.NormFloat64()))})
+			rows++
+		}
+		if orng.Float64() < min(1, convRate[variant[unit]]*math.Exp(l-0.5)) { // E[exp(l)] = exp(0.5)
+			revenue := math.Exp(revenueMu + 0.6*l - 0.18 + revenueSigma*orng.NormFloat64()) // E[exp(0.6l)] = exp(0.18)
 			_ = cw.Write([]string{unit, "converted", "1"})
-			_ = cw.Write([]string{unit, "revenue", strconv.FormatFloat(revenue, 'f', 2, 64)})
+			_ = cw.Write([]string{unit, "revenue", money(revenue)})
 			rows += 2
 		} else if orng.Float64() < 0.5 {
 			_ = cw.Write([]string{unit, "converted", "0"})
