@@ -28,7 +28,7 @@ func ExampleWriter() {
 	// Output:
 	// {"time":"2026-03-01T12:00:00Z","plan":"checkout-2026","variant":"control","reason":"default","unit":"user-1"}
 	// {"time":"2026-03-01T12:00:00Z","plan":"checkout-2026","rule":"beta","variant":"treatment","served":"control","reason":"rule","unit":"user-2"}
-	// {Logged:2 Written:2 Dropped:0 Deduplicated:0 Failed:0 Errors:0}
+	// {Logged:2 Written:2 Dropped:0 Deduplicated:0 Failed:0 Oversized:0 Errors:0}
 }
 
 // With Dedup, repeated exposures of a unit to the same variant within the
@@ -53,7 +53,7 @@ func ExampleWriterOptions_dedup() {
 	// {"time":"2026-03-01T12:00:00Z","plan":"p","variant":"a","reason":"default","unit":"user-1"}
 	// {"time":"2026-03-01T13:00:00Z","plan":"p","variant":"a","reason":"default","unit":"user-1"}
 	// {"time":"2026-03-01T14:00:00Z","plan":"p","variant":"a","reason":"default","unit":"user-1"}
-	// {Logged:5 Written:3 Dropped:0 Deduplicated:2 Failed:0 Errors:0}
+	// {Logged:5 Written:3 Dropped:0 Deduplicated:2 Failed:0 Oversized:0 Errors:0}
 }
 
 // Read parses a log back, naming the line of anything it cannot parse.

@@ -10,8 +10,10 @@ import (
 	"strconv"
 )
 
-// MaxLineBytes is the longest line Read accepts, its "\n" or "\r\n"
-// excluded.
+// MaxLineBytes is the longest line, its "\n" or "\r\n" excluded, that Read
+// accepts and that a Writer writes: a Writer counts an exposure whose line
+// would be longer in Stats.Oversized and does not write it, so every line
+// it writes reads back.
 const MaxLineBytes = 1 << 20
 
 // A LineError reports a line of an exposure log that Read could not

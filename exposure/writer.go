@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,22 +81,35 @@ type WriterOptions struct {
 
 // Stats are a Writer's counters. Each is exact; a Stats value is read field
 // by field, so while exposures flow the fields may be from slightly
-// different instants. Once Close has returned nil:
+// different instants. Once Close has returned (nil or not) and the
+// background goroutine has exited:
 //
-//	Logged = Dropped + Deduplicated + Written + Failed
+//	Logged = Dropped + Deduplicated + Written + Failed + Oversized
+//
+// Written and Failed count what the underlying io.Writer reported: an
+// exposure is Written once the bytes of its line up to its closing brace
+// are among those Write reported as written; a writer that panics or
+// reports a byte count outside [0, len(p)] leaves its batch counted Failed.
 type Stats struct {
 	// Logged counts calls to Log, including those that were dropped.
 	Logged int64 `json:"logged"`
-	// Written counts exposures whose line the underlying writer accepted.
+	// Written counts exposures whose line the underlying writer accepted
+	// whole: each one reads back with Read.
 	Written int64 `json:"written"`
 	// Dropped counts exposures refused by Log: the queue was full (drop
 	// mode), the Writer was closed, or a blocked Log gave up.
 	Dropped int64 `json:"dropped"`
 	// Deduplicated counts exposures skipped as repeats (WriterOptions.Dedup).
 	Deduplicated int64 `json:"deduplicated"`
-	// Failed counts exposures lost because the write of their batch
-	// failed.
+	// Failed counts exposures whose line the underlying writer did not
+	// accept whole: the write of their batch failed or was short. After a
+	// short write, a line that was cut is left in the output and ended with
+	// a newline before anything else is written, so it reads back as one
+	// bad line (a *LineError from Read) and never spoils another line.
 	Failed int64 `json:"failed"`
+	// Oversized counts exposures never written because their line would be
+	// longer than MaxLineBytes, the longest line Read accepts.
+	Oversized int64 `json:"oversized"`
 	// Errors counts failed writes and flushes of the underlying writer.
 	Errors int64 `json:"errors"`
 }
@@ -104,6 +118,14 @@ type Stats struct {
 // line, the fields of Exposure under their json names) to an io.Writer,
 // in batches, from a background goroutine. Log only copies the exposure
 // into a bounded queue; encoding and writing happen in the background.
+//
+// Every line it writes reads back with Read: an exposure whose line would
+// exceed MaxLineBytes is not written (Stats.Oversized). If a Write is short
+// (a full disk), the exposures whose lines were written whole count as
+// Written and the rest of the batch as Failed; the cut line stays where it
+// is (the Writer cannot take bytes back from an io.Writer) and the Writer
+// writes a newline before its next line, or on Close, so the cut line
+// reads back as one bad line and the lines after it are intact.
 //
 // A Writer is safe for concurrent use. Its zero value is not usable; call
 // NewWriter. Every Writer must be closed with Close, which writes what is
@@ -126,14 +148,15 @@ type Writer struct {
 	closeOnce sync.Once
 	abortOnce sync.Once
 
-	logged, written, dropped, deduped, failed, errs atomic.Int64
-	lastErr                                         atomic.Pointer[error]
+	logged, written, dropped, deduped, failed, oversized, errs atomic.Int64
+	lastErr                                                    atomic.Pointer[error]
 
 	// Owned by the background goroutine.
 	batchSize int
 	interval  time.Duration
-	buf       []byte
+	buf       []byte // "\n", then the batch's lines; the "\n" ends a cut line
 	lines     int64
+	dirty     bool // the output may end inside a line: write buf[0] first
 	dedup     *dedupTable
 	pending   error // first write error not yet reported by Flush or Close
 	closeErr  error // what Close returns; set before done is closed
@@ -179,7 +202,7 @@ func NewWriter(out io.Writer, opts WriterOptions) (*Writer, error) {
 		abort:     make(chan struct{}),
 		batchSize: opts.BatchSize,
 		interval:  opts.FlushInterval,
-		buf:       make([]byte, 0, 4096),
+		buf:       newBuf(),
 	}
 	if f, ok := out.(interface{ Flush() error }); ok {
 		w.flusher = f
@@ -319,6 +342,7 @@ func (w *Writer) Stats() Stats {
 		Dropped:      w.dropped.Load(),
 		Deduplicated: w.deduped.Load(),
 		Failed:       w.failed.Load(),
+		Oversized:    w.oversized.Load(),
 		Errors:       w.errs.Load(),
 	}
 }
@@ -378,26 +402,62 @@ func (w *Writer) drain(n int) bool {
 	return true
 }
 
-// finish writes the last batch and records what Close returns.
+// finish writes the last batch, ends a cut line, and records what Close
+// returns.
 func (w *Writer) finish() {
+	if w.lines > 0 {
+		w.writeLines()
+	}
+	w.endLine()
 	w.writeBatch(true)
 	w.closeErr = w.takePending()
 }
 
-// add encodes e into the batch unless it is a repeat, and writes the batch
-// when it is full.
+// newBuf returns an empty batch buffer: the "\n" that ends a cut line, and
+// room for lines.
+func newBuf() []byte { return append(make([]byte, 0, 4096), '\n') }
+
+// maxSafeRaw is the most bytes of strings an Exposure can hold and still
+// be sure to encode within MaxLineBytes: escaping turns a byte into at most
+// 6 (\u00XX, or \ufffd for a byte of invalid UTF-8), and the keys,
+// punctuation and time take less than 256 bytes.
+const maxSafeRaw = (MaxLineBytes - 256) / 6
+
+// add encodes e into the batch unless it is a repeat or its line would be
+// too long, and writes the batch when it is full.
 func (w *Writer) add(e Exposure) {
+	start := len(w.buf)
+	encoded := false
+	if n := len(e.Plan) + len(e.Rule) + len(e.Variant) + len(e.Served) + len(e.Reason) + len(e.Unit); n > maxSafeRaw {
+		// Encode before de-duplicating, so that a line never written is
+		// never remembered as written.
+		if n > MaxLineBytes {
+			w.oversized.Add(1)
+			return
+		}
+		w.buf = appendExposure(w.buf, &e)
+		if len(w.buf)-start > MaxLineBytes {
+			w.buf = w.buf[:start]
+			w.oversized.Add(1)
+			w.shrink()
+			return
+		}
+		encoded = true
+	}
 	if w.dedup != nil {
 		t := e.Time
 		if t.IsZero() {
 			t = w.now()
 		}
 		if w.dedup.seen(e.Plan, e.Variant, e.Unit, t.UnixNano()) {
+			w.buf = w.buf[:start]
 			w.deduped.Add(1)
 			return
 		}
 	}
-	w.buf = appendExposure(w.buf, &e)
+	if !encoded {
+		w.buf = appendExposure(w.buf, &e)
+	}
 	w.buf = append(w.buf, '\n')
 	w.lines++
 	if w.lines >= int64(w.batchSize) || len(w.buf) >= maxBatchBytes {
@@ -405,22 +465,18 @@ func (w *Writer) add(e Exposure) {
 	}
 }
 
+// shrink drops an empty batch buffer that a huge line grew.
+func (w *Writer) shrink() {
+	if w.lines == 0 && cap(w.buf) > 4*maxBatchBytes {
+		w.buf = newBuf()
+	}
+}
+
 // writeBatch writes the batch to the underlying writer, then flushes that
 // if flush is set and it can be flushed.
 func (w *Writer) writeBatch(flush bool) {
 	if w.lines > 0 {
-		err := w.write(w.buf)
-		if err != nil {
-			w.failed.Add(w.lines)
-			w.fail(fmt.Errorf("exposure: write: %w", err))
-		} else {
-			w.written.Add(w.lines)
-		}
-		w.lines = 0
-		w.buf = w.buf[:0]
-		if cap(w.buf) > 4*maxBatchBytes {
-			w.buf = make([]byte, 0, 4096) // a huge line: do not keep its buffer
-		}
+		w.writeLines()
 	}
 	if flush && w.flusher != nil {
 		if err := w.protect(w.flusher.Flush); err != nil {
@@ -429,15 +485,84 @@ func (w *Writer) writeBatch(flush bool) {
 	}
 }
 
-// write writes p, turning short writes and panics into errors.
-func (w *Writer) write(p []byte) error {
-	return w.protect(func() error {
-		n, err := w.out.Write(p)
-		if err == nil && n < len(p) {
+// writeLines writes the batch's lines, preceded by a newline if the output
+// may end inside a cut line, and counts each line written whole or failed.
+func (w *Writer) writeLines() {
+	p := w.buf[1:]
+	if w.dirty {
+		p = w.buf
+	}
+	n, err := w.write(p)
+	switch {
+	case err == nil || n == len(p):
+		w.written.Add(w.lines)
+		w.dirty = false
+	case n < 0: // unknown: count nothing written, end whatever was cut
+		w.failed.Add(w.lines)
+		w.dirty = true
+	default:
+		// Lines written whole: those whose newline was written, and the one
+		// whose newline was the first byte left out (its object is
+		// complete; the newline written before the next line ends it).
+		whole := int64(0)
+		lines := w.buf[1:]
+		if m := n - (len(p) - len(lines)); m > 0 {
+			whole = int64(bytes.Count(lines[:m], lineEnd))
+			if lines[m] == '\n' {
+				whole++
+			}
+		}
+		if n > 0 {
+			w.dirty = p[n-1] != '\n'
+		}
+		w.written.Add(whole)
+		w.failed.Add(w.lines - whole)
+	}
+	if err != nil {
+		w.fail(fmt.Errorf("exposure: write: %w", err))
+	}
+	w.lines = 0
+	w.buf = w.buf[:1]
+	w.shrink()
+}
+
+// endLine writes a newline if the output may end inside a cut line, so
+// that whoever appends to it next starts on a line of its own.
+func (w *Writer) endLine() {
+	if !w.dirty {
+		return
+	}
+	n, err := w.write(w.buf[:1])
+	if n == 1 {
+		w.dirty = false
+	}
+	if err != nil {
+		w.fail(fmt.Errorf("exposure: write: %w", err))
+	}
+}
+
+var lineEnd = []byte{'\n'}
+
+// write writes p and returns the number of bytes written, or -1 if that is
+// unknown (the writer panicked, or reported a count outside [0, len(p)]),
+// turning short writes and panics into errors.
+func (w *Writer) write(p []byte) (n int, err error) {
+	n = -1
+	err = w.protect(func() error {
+		m, err := w.out.Write(p)
+		switch {
+		case m < 0 || m > len(p):
+			if err == nil {
+				err = fmt.Errorf("invalid count %d of %d bytes written", m, len(p))
+			}
+			return err
+		case err == nil && m < len(p):
 			err = io.ErrShortWrite
 		}
+		n = m
 		return err
 	})
+	return n, err
 }
 
 // protect calls f, turning a panic into an error: a faulty writer must not
