@@ -1,14 +1,17 @@
 package router
 
-import "context"
+import (
+	"context"
+
+	"github.com/varroute/varroute/internal/assign"
+)
 
 // pinned is a decision carried in a context: the snapshot it was made in,
 // so every call of the request uses the same plan and variant.
 type pinned[In, Out any] struct {
 	snap     *snapshot[In, Out]
 	decision Decision
-	variant  int
-	shadows  uint8
+	choice   assign.Choice
 }
 
 // pinKey is the context key of a router's pinned decision; each router has
@@ -26,7 +29,7 @@ type pinKey[In, Out any] struct{ r *Router[In, Out] }
 func (r *Router[In, Out]) Pin(ctx context.Context, u Unit) (context.Context, Decision) {
 	s := r.snap.Load()
 	d, ch := decide(s.plan, u.Key, u.Attrs)
-	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, variant: ch.Variant, shadows: ch.Shadows}), d
+	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, choice: ch}), d
 }
 
 // PinnedDecision returns the decision pinned in ctx for this router by Pin.

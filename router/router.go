@@ -71,10 +71,20 @@ type Config[In, Out any] struct {
 	// job can join assignments with outcomes; see exposure.Writer. The key
 	// is copied for it (one allocation per request). Nil means none.
 	Exposures exposure.Logger
-	// MeterProvider supplies the router's metrics. Nil means
+	// MeterProvider receives the router's metrics: observable instruments
+	// that read the router's own aggregates when the provider collects, so
+	// an installed SDK adds nothing per request (see Metrics). Nil means
 	// otel.GetMeterProvider(), a no-op until the application installs an
 	// SDK.
 	MeterProvider metric.MeterProvider
+	// LatencyHistogram also records each request's latency in the
+	// synchronous OpenTelemetry histogram varroute.request.duration, for
+	// backends that want latency distributions from OpenTelemetry itself.
+	// It is the one per-request SDK call: it costs what the SDK's Record
+	// costs (see BENCHMARKS.md). False means latencies are exported as a
+	// sum (varroute.request.duration.sum) and as histograms through
+	// Metrics and the Prometheus collector of contrib/prometheus.
+	LatencyHistogram bool
 	// TracerProvider supplies the router's spans. Nil means
 	// otel.GetTracerProvider(), a no-op until the application installs an
 	// SDK.
@@ -91,7 +101,8 @@ type Router[In, Out any] struct {
 	shadow  *shadowing[In, Out]
 	expo    exposure.Logger
 	tel     *telemetry
-	mu      sync.Mutex // serializes changes; never held by requests
+	mu      sync.Mutex   // serializes changes; never held by requests
+	revs    []*planStats // aggregates of the kept plan revisions, oldest first; guarded by mu
 
 	closeOnce sync.Once // closes the predictors
 	closeErr  error     // the predictors' Close errors, set in closeOnce
@@ -103,7 +114,8 @@ type snapshot[In, Out any] struct {
 	byIndex   []*variant[In, Out] // by the plan's variant index
 	registry  map[string]*variant[In, Out]
 	observers []Observer
-	attrs     *attrs // telemetry attribute sets of this plan
+	attrs     *attrs     // shadow telemetry attribute sets of this plan
+	stats     *planStats // the aggregates of this plan's revision
 	closed    bool
 }
 
@@ -126,19 +138,19 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 			return nil, fmt.Errorf("%w: Config.Observers[%d]", ErrNilObserver, i)
 		}
 	}
-	tel, err := newTelemetry(cfg.MeterProvider, cfg.TracerProvider)
+	r := &Router[In, Out]{timeout: cfg.Timeout, expo: cfg.Exposures}
+	s, err := r.build(cfg.Plan, reg)
+	if err != nil {
+		return nil, err
+	}
+	r.tel, err = newTelemetry(cfg.MeterProvider, cfg.TracerProvider, cfg.LatencyHistogram, r.revisions)
 	if err != nil {
 		return nil, fmt.Errorf("router: telemetry: %w", err)
 	}
-	sh, err := newShadowing(cfg, tel)
+	r.shadow, err = newShadowing(cfg, r.tel)
 	if err != nil {
+		r.tel.close()
 		return nil, fmt.Errorf("router: Config.Shadow: %w", err)
-	}
-	r := &Router[In, Out]{timeout: cfg.Timeout, shadow: sh, expo: cfg.Exposures, tel: tel}
-	s, err := r.build(cfg.Plan, reg)
-	if err != nil {
-		_ = sh.pool.Close(context.Background()) // started nothing yet
-		return nil, err
 	}
 	s.observers = append([]Observer(nil), cfg.Observers...)
 	r.snap.Store(s)
@@ -165,7 +177,7 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 	if err != nil {
 		return nil, err
 	}
-	s := &snapshot[In, Out]{plan: c, registry: reg, attrs: newAttrs(c)}
+	s := &snapshot[In, Out]{plan: c, registry: reg, attrs: newAttrs(c), stats: r.statsFor(c)}
 	for _, name := range c.Variants() {
 		s.byIndex = append(s.byIndex, reg[name])
 	}
@@ -186,7 +198,7 @@ func (r *Router[In, Out]) Decide(u Unit) Decision {
 // predictor's panic is returned as an error matching ErrPredictorPanic.
 // After Close, Predict returns ErrClosed.
 func (r *Router[In, Out]) Predict(ctx context.Context, u Unit, in In) (Out, error) {
-	out, _, err := r.serve(ctx, u, in, false)
+	out, _, err := r.serve(ctx, u, in)
 	return out, err
 }
 
@@ -194,93 +206,85 @@ func (r *Router[In, Out]) Predict(ctx context.Context, u Unit, in In) (Out, erro
 // that served, the assigned variant's failure if a fallback served, and the
 // latency.
 func (r *Router[In, Out]) Serve(ctx context.Context, u Unit, in In) (Out, Outcome, error) {
-	return r.serve(ctx, u, in, true)
+	return r.serve(ctx, u, in)
 }
 
-func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In, timed bool) (Out, Outcome, error) {
+func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In) (Out, Outcome, error) {
 	var o Outcome
 	var zero Out
 	pin := pinnedFrom[In, Out](ctx, r)
 	for {
 		o = Outcome{} // a retry after a stale snapshot starts afresh
 		var s *snapshot[In, Out]
-		var vi int
-		var mask uint8
+		var ch assign.Choice
 		if pin != nil {
-			s, vi, mask, o.Decision = pin.snap, pin.variant, pin.shadows, pin.decision
+			s, ch, o.Decision = pin.snap, pin.choice, pin.decision
 		} else {
 			s = r.snap.Load()
 			if s.closed {
 				return zero, o, ErrClosed
 			}
-			var ch assign.Choice
 			o.Decision, ch = decide(s.plan, u.Key, u.Attrs)
-			vi, mask = ch.Variant, ch.Shadows
 		}
 		// The assigned variant stays entered for the whole request, observers
 		// and exposures included, so that Close and RemoveVariant wait for
 		// everything a served request still does.
-		v := s.byIndex[vi]
-		if !v.enter() {
-			pin = nil // a variant of this snapshot was retired: decide again
-			if r.snap.Load().closed {
-				return zero, o, ErrClosed
+		v := s.byIndex[ch.Variant]
+		if v.enter() {
+			out, err, retry := r.attempt(ctx, s, v, &ch, u.Key, in, &o)
+			if !retry {
+				return out, o, err
 			}
-			continue
 		}
-		out, err, retry := r.attempt(ctx, s, v, vi, mask, u.Key, in, timed, &o)
-		if retry {
-			pin = nil
-			if r.snap.Load().closed {
-				return zero, o, ErrClosed
-			}
-			continue
+		pin = nil // a variant of this snapshot was retired: decide again
+		if r.snap.Load().closed {
+			return zero, o, ErrClosed
 		}
-		return out, o, err
 	}
 }
 
 // attempt serves one request under snapshot s, with the assigned variant v
-// (of index vi) entered; it exits v when the request is done. It reports
-// retry when a fallback of s was retired meanwhile.
-func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *variant[In, Out], vi int, mask uint8, key string, in In, timed bool, o *Outcome) (out Out, err error, retry bool) {
+// entered; it exits v when the request is done. It reports retry when a
+// fallback of s was retired meanwhile.
+//
+// It reads the monotonic clock twice, for the latency (and the wall clock
+// once more only when exposures are logged): every request adds its latency
+// to the router's aggregates.
+func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *variant[In, Out], ch *assign.Choice, key string, in In, o *Outcome) (out Out, err error, retry bool) {
 	defer v.exit()
-	{
-		mirrored := mask != 0 || o.Decision.NoiseFloor
-		cctx, span := r.tel.startSpan(ctx, s.attrs, &o.Decision, vi)
-		metrics := r.tel.metricsOn(ctx)
-		var start time.Time
-		if timed || mirrored || metrics || r.expo != nil || len(s.observers) > 0 {
-			start = time.Now()
-		}
-		out, served, err := r.call(cctx, s, vi, in, o)
-		if served == stale {
-			if span != nil {
-				span.End()
-			}
-			return out, nil, true
-		}
-		if !start.IsZero() {
-			o.Latency = time.Since(start)
-		}
-		o.Err = err
-		if metrics {
-			r.tel.record(ctx, s.attrs, o, vi, served)
-		}
+	cctx, span := r.tel.startSpan(ctx, s.stats, &o.Decision)
+	start := time.Now()
+	out, served, err := r.call(cctx, s, ch.Variant, in, o)
+	if served == stale {
 		if span != nil {
-			endSpan(span, o)
+			span.End()
 		}
-		if mirrored && err == nil {
-			r.mirror(cctx, s, o, mask, served, in, out)
-		}
-		if r.expo != nil {
-			r.expose(ctx, start, key, o)
-		}
-		for _, ob := range s.observers {
-			ob.Observe(ctx, *o)
-		}
-		return out, err, false
+		return out, nil, true
 	}
+	o.Latency = time.Since(start)
+	o.Err = err
+	outcome := outcomeOK
+	switch {
+	case err != nil:
+		outcome = outcomeError
+	case served != ch.Variant:
+		outcome = outcomeFallback
+	}
+	s.stats.record(ch, outcome, served, o.Latency)
+	r.tel.recordLatency(ctx, s.stats, ch, outcome, o.Latency.Seconds())
+	if span != nil {
+		endSpan(span, o)
+	}
+	if err == nil && (ch.Shadows != 0 || ch.Noise) {
+		r.mirror(cctx, s, o, ch.Shadows, served, in, out)
+	}
+	if r.expo != nil {
+		r.expose(ctx, start, key, o)
+	}
+	for _, ob := range s.observers {
+		ob.Observe(ctx, *o)
+	}
+	return out, err, false
 }
 
 // expose logs the request's exposure. The key is cloned: handing u.Key

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -16,16 +17,6 @@ import (
 // scope names the meter and the tracer after the package's import path.
 const scope = "github.com/varroute/varroute/router"
 
-// Outcome values of the "outcome" metric attribute.
-const (
-	outcomeOK       = iota // the assigned variant served
-	outcomeFallback        // a fallback served
-	outcomeError           // no variant served
-	numOutcomes
-)
-
-var outcomeNames = [numOutcomes]string{"ok", "fallback", "error"}
-
 // Shadow comparison outcomes.
 const (
 	shadowAgree = iota
@@ -37,21 +28,21 @@ const (
 
 var shadowOutcomeNames = [numShadowOutcomes]string{"agree", "disagree", "error", "timeout"}
 
-// telemetry holds the router's instruments, created once in New.
+// telemetry holds the router's instruments, created once in New. Request
+// metrics are not recorded here: the request path adds to the router's
+// aggregates (planStats), and the observable instruments read them when the
+// MeterProvider collects.
 type telemetry struct {
 	tracer  trace.Tracer
 	tracing bool // the tracer records spans without a recording parent
 
-	requests    metric.Int64Counter
-	errors      metric.Int64Counter
-	duration    metric.Float64Histogram
-	fallbacks   metric.Int64Counter
+	duration    metric.Float64Histogram // only with Config.LatencyHistogram
 	comparisons metric.Int64Counter
-	agreements  metric.Int64Counter
 	dropped     metric.Int64Counter
+	reg         metric.Registration // the observable instruments' callback
 }
 
-func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) (*telemetry, error) {
+func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHistogram bool, revisions func() []*planStats) (*telemetry, error) {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
@@ -69,176 +60,166 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) (*telemetry,
 	t.tracing = probe.SpanContext().IsValid() || probe.IsRecording()
 
 	var err error
-	counter := func(name, unit, desc string) metric.Int64Counter {
-		c, e := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	keep := func(e error) {
 		if err == nil {
 			err = e
 		}
-		return c
 	}
-	t.requests = counter("varroute.requests", "{request}", "Requests routed, by plan, rule, assigned variant and outcome (ok, fallback, error).")
-	t.errors = counter("varroute.variant.errors", "{error}", "Failures of the assigned variant (error, panic or timeout), whether or not a fallback then served.")
-	t.fallbacks = counter("varroute.fallbacks", "{request}", "Requests served by a fallback, by plan, assigned variant and the variant that served.")
-	t.comparisons = counter("varroute.shadow.comparisons", "{comparison}", "Shadow calls compared with the primary, by plan, primary, shadow and outcome (agree, disagree, error, timeout).")
-	t.agreements = counter("varroute.shadow.agreements", "{comparison}", "Shadow calls whose answer agreed with the primary's.")
-	t.dropped = counter("varroute.shadow.dropped", "{call}", "Shadow calls dropped because the shadow pool was full.")
-	t.duration, err = m.Float64Histogram("varroute.request.duration", metric.WithUnit("s"),
-		metric.WithDescription("Time from the routing decision to the response, fallbacks included."),
-		metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+	requests, e := m.Int64ObservableCounter("varroute.requests", metric.WithUnit("{request}"),
+		metric.WithDescription("Requests routed, by plan, revision, rule, assigned variant, reason (rule, default, no-key) and outcome (ok, fallback, error). Failures of the assigned variant are the requests whose outcome is not ok."))
+	keep(e)
+	busy, e := m.Float64ObservableCounter("varroute.request.duration.sum", metric.WithUnit("s"),
+		metric.WithDescription("Sum of the requests' latencies (decision to response, fallbacks included), by the attributes of varroute.requests: divided by varroute.requests it is the mean latency."))
+	keep(e)
+	fallbacks, e := m.Int64ObservableCounter("varroute.fallbacks", metric.WithUnit("{request}"),
+		metric.WithDescription("Requests served by a fallback, by plan, revision, assigned variant and the variant that served."))
+	keep(e)
+	t.comparisons, e = m.Int64Counter("varroute.shadow.comparisons", metric.WithUnit("{comparison}"),
+		metric.WithDescription("Shadow calls compared with the primary, by plan, primary, shadow and outcome (agree, disagree, error, timeout)."))
+	keep(e)
+	t.dropped, e = m.Int64Counter("varroute.shadow.dropped", metric.WithUnit("{call}"),
+		metric.WithDescription("Shadow calls dropped because the shadow pool was full."))
+	keep(e)
+	if latencyHistogram {
+		t.duration, e = m.Float64Histogram("varroute.request.duration", metric.WithUnit("s"),
+			metric.WithDescription("Time from the routing decision to the response, fallbacks included, by plan, revision, rule, variant, reason and outcome."))
+		keep(e)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		for _, ps := range revisions() {
+			ps.observe(o, requests, busy, fallbacks)
+		}
+		return nil
+	}, requests, busy, fallbacks)
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// metricsOn reports whether any request metric is exported.
-func (t *telemetry) metricsOn(ctx context.Context) bool {
-	return t.requests.Enabled(ctx) || t.duration.Enabled(ctx)
-}
-
-// attrs holds the measurement options of one plan snapshot, precomputed so
-// that recording allocates nothing. Attribute values come from bounded sets
-// (plan, rule, variant, outcome); never the unit key.
-type attrs struct {
-	rules    []string             // rule names; index+1 in the tables, 0 for the default split
-	requests [][][numOutcomes]opt // [rule][variant][outcome]
-	errors   [][]opt              // [rule][variant]
-	fallback [][]opt              // [assigned][served]
-	shadows  [][][numShadowOutcomes]opt
-	dropped  []opt                                // [shadow variant]
-	spans    [][][numReasons][]attribute.KeyValue // [rule][variant][reason]
-}
-
-// Reasons indexed in attrs.spans.
-const (
-	reasonRule = iota
-	reasonDefault
-	reasonNoKey
-	numReasons
-)
-
-var reasonByIndex = [numReasons]Reason{ReasonRule, ReasonDefault, ReasonNoKey}
-
-func reasonIndex(r Reason) int {
-	switch r {
-	case ReasonRule:
-		return reasonRule
-	case ReasonNoKey:
-		return reasonNoKey
+// close unregisters the observable instruments.
+func (t *telemetry) close() {
+	if t.reg != nil {
+		_ = t.reg.Unregister()
 	}
-	return reasonDefault
 }
 
-// opt is one attribute set as both add and record options.
+// observe reports ps's aggregates to the observable instruments. Attribute
+// sets are made at the first collection of a cell and kept.
+func (ps *planStats) observe(o metric.Observer, requests metric.Int64Observable, busy metric.Float64Observable, fallbacks metric.Int64Observable) {
+	for rm, c := range ps.requests() {
+		set := c.set.Load()
+		if set == nil {
+			s := requestAttrs(&rm)
+			set = &s
+			c.set.Store(set)
+		}
+		opt := metric.WithAttributeSet(*set)
+		o.ObserveInt64(requests, rm.Latency.Count(), opt)
+		o.ObserveFloat64(busy, rm.Latency.Sum.Seconds(), opt)
+	}
+	for vi := range ps.fallbacks {
+		row := ps.fallbacks[vi].Load()
+		if row == nil {
+			continue
+		}
+		for si := range *row {
+			if n := (*row)[si].Load(); n > 0 {
+				o.ObserveInt64(fallbacks, n, metric.WithAttributes(
+					attribute.String("plan", ps.plan), attribute.String("revision", ps.revision),
+					attribute.String("variant", ps.variants[vi]), attribute.String("served", ps.variants[si])))
+			}
+		}
+	}
+}
+
+// requestAttrs returns the attributes of a request series: bounded sets,
+// never the unit key.
+func requestAttrs(rm *RequestMetrics) attribute.Set {
+	rule := rm.Rule
+	if rule == "" {
+		rule = "default"
+	}
+	return attribute.NewSet(
+		attribute.String("plan", rm.Plan),
+		attribute.String("revision", rm.Revision),
+		attribute.String("rule", rule),
+		attribute.String("variant", rm.Variant),
+		attribute.String("reason", string(rm.Reason)),
+		attribute.String("outcome", rm.Outcome),
+	)
+}
+
+// recordLatency records one request in the synchronous histogram, when
+// Config.LatencyHistogram asked for it.
+func (t *telemetry) recordLatency(ctx context.Context, ps *planStats, ch *assign.Choice, outcome int, latency float64) {
+	if t.duration == nil || !t.duration.Enabled(ctx) {
+		return
+	}
+	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey, outcome)]
+	set := c.set.Load()
+	if set == nil {
+		rm := RequestMetrics{Plan: ps.plan, Revision: ps.revision, Variant: ps.variants[ch.Variant], Reason: ReasonDefault, Outcome: outcomeNames[outcome]}
+		if ch.Rule >= 0 {
+			rm.Rule, rm.Reason = ps.rules[ch.Rule], ReasonRule
+		}
+		if ch.NoKey {
+			rm.Reason = ReasonNoKey
+		}
+		s := requestAttrs(&rm)
+		set = &s
+		c.set.Store(set)
+	}
+	t.duration.Record(ctx, latency, metric.WithAttributeSet(*set))
+}
+
+// attrs holds the shadow metrics' attribute sets of one plan snapshot, made
+// on first use so that a plan with many variants costs nothing up front.
+type attrs struct {
+	plan     string
+	variants []string
+	dropped  []opt // [shadow variant]
+
+	mu      sync.Mutex
+	shadows map[[3]int]metric.AddOption // (primary, shadow, outcome)
+}
+
+// opt is one attribute set as an add option.
 type opt struct {
 	add []metric.AddOption
-	rec []metric.RecordOption
-}
-
-func newOpt(kvs ...attribute.KeyValue) opt {
-	o := metric.WithAttributeSet(attribute.NewSet(kvs...))
-	return opt{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
 }
 
 func newAttrs(c *assign.Table) *attrs {
-	p := c.Plan()
-	plan := attribute.String("plan", p.Name)
-	vs := c.Variants()
-	a := &attrs{}
-	rules := append([]string{""}, make([]string, len(p.Rules))...)
-	for i, r := range p.Rules {
-		rules[i+1] = r.Name
-		if r.Name == "" {
-			rules[i+1] = r.Audience
-		}
-	}
-	a.rules = rules[1:]
-	for _, rule := range rules {
-		ruleAttr := attribute.String("rule", rule)
-		if rule == "" {
-			ruleAttr = attribute.String("rule", "default")
-		}
-		reqs := make([][numOutcomes]opt, len(vs))
-		errs := make([]opt, len(vs))
-		spans := make([][numReasons][]attribute.KeyValue, len(vs))
-		for vi, v := range vs {
-			for ri := range numReasons {
-				reason := reasonByIndex[ri]
-				spans[vi][ri] = []attribute.KeyValue{
-					// The OpenTelemetry semantic conventions for feature flags.
-					attribute.String("feature_flag.key", p.Name),
-					attribute.String("feature_flag.provider.name", "varroute"),
-					attribute.String("feature_flag.result.variant", v),
-					attribute.String("feature_flag.result.reason", reasonValue(reason)),
-					attribute.String("varroute.rule", rule),
-					attribute.String("varroute.reason", string(reason)),
-				}
-			}
-			for o := range numOutcomes {
-				reqs[vi][o] = newOpt(plan, ruleAttr, attribute.String("variant", v), attribute.String("outcome", outcomeNames[o]))
-			}
-			errs[vi] = newOpt(plan, ruleAttr, attribute.String("variant", v))
-		}
-		a.requests = append(a.requests, reqs)
-		a.errors = append(a.errors, errs)
-		a.spans = append(a.spans, spans)
-	}
-	a.fallback = make([][]opt, len(vs))
-	a.shadows = make([][][numShadowOutcomes]opt, len(vs))
-	a.dropped = make([]opt, len(vs))
-	for i, v := range vs {
-		a.fallback[i] = make([]opt, len(vs))
-		a.shadows[i] = make([][numShadowOutcomes]opt, len(vs))
-		a.dropped[i] = newOpt(plan, attribute.String("shadow", v))
-		for j, w := range vs {
-			a.fallback[i][j] = newOpt(plan, attribute.String("variant", v), attribute.String("served", w))
-			for o := range numShadowOutcomes {
-				a.shadows[i][j][o] = newOpt(plan, attribute.String("primary", v), attribute.String("shadow", w), attribute.String("outcome", shadowOutcomeNames[o]))
-			}
-		}
+	a := &attrs{plan: c.Name(), variants: c.Variants(), shadows: make(map[[3]int]metric.AddOption)}
+	a.dropped = make([]opt, len(a.variants))
+	for j := range c.Plan().Shadows {
+		si := c.Shadow(j)
+		a.dropped[si] = opt{add: []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("plan", a.plan), attribute.String("shadow", a.variants[si])))}}
 	}
 	return a
 }
 
-// ruleIndex returns the table index of a decision's rule: 0 for the
-// default split, i+1 for rule i. Rule names are few and the decision's name
-// is the compiled plan's own string, so the scan is short.
-func (a *attrs) ruleIndex(rule string) int {
-	if rule == "" {
-		return 0
+// shadow returns the attributes of a shadow comparison.
+func (a *attrs) shadow(primary, shadowVar, outcome int) metric.AddOption {
+	k := [3]int{primary, shadowVar, outcome}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.shadows[k]
+	if !ok {
+		o = metric.WithAttributeSet(attribute.NewSet(attribute.String("plan", a.plan), attribute.String("primary", a.variants[primary]),
+			attribute.String("shadow", a.variants[shadowVar]), attribute.String("outcome", shadowOutcomeNames[outcome])))
+		a.shadows[k] = o
 	}
-	for i, r := range a.rules {
-		if r == rule {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// record records one request's metrics: o's assigned variant is index vi
-// of the snapshot whose attributes are a; served is the variant that
-// served (or last failed).
-func (t *telemetry) record(ctx context.Context, a *attrs, o *Outcome, vi, served int) {
-	ri := a.ruleIndex(o.Decision.Rule)
-	outcome := outcomeOK
-	switch {
-	case o.Err != nil:
-		outcome = outcomeError
-	case served != vi:
-		outcome = outcomeFallback
-		t.fallbacks.Add(ctx, 1, a.fallback[vi][served].add...)
-	}
-	req := &a.requests[ri][vi][outcome]
-	t.requests.Add(ctx, 1, req.add...)
-	t.duration.Record(ctx, o.Latency.Seconds(), req.rec...)
-	if o.Failure != nil {
-		t.errors.Add(ctx, 1, a.errors[ri][vi].add...)
-	}
+	return o
 }
 
 // recordShadow records one shadow comparison's metrics.
 func (t *telemetry) recordShadow(ctx context.Context, a *attrs, primary, shadowVar int, c *shadow.Comparison) {
-	if !t.comparisons.Enabled(ctx) && !t.agreements.Enabled(ctx) {
+	if !t.comparisons.Enabled(ctx) {
 		return
 	}
 	outcome := shadowDisagree
@@ -250,11 +231,7 @@ func (t *telemetry) recordShadow(ctx context.Context, a *attrs, primary, shadowV
 	case c.Agreed:
 		outcome = shadowAgree
 	}
-	o := &a.shadows[primary][shadowVar][outcome]
-	t.comparisons.Add(ctx, 1, o.add...)
-	if c.Agreed {
-		t.agreements.Add(ctx, 1, a.shadows[primary][shadowVar][shadowAgree].add...)
-	}
+	t.comparisons.Add(ctx, 1, a.shadow(primary, shadowVar, outcome))
 }
 
 // reasonValue maps a decision's reason to the OpenTelemetry feature-flag
@@ -273,14 +250,27 @@ func reasonValue(r Reason) string {
 
 // startSpan starts the request's span, carrying the decision, if tracing is
 // on or the request already has a recording span; it returns a nil span
-// otherwise. The span's attributes are precomputed per plan.
-func (t *telemetry) startSpan(ctx context.Context, a *attrs, d *Decision, vi int) (context.Context, trace.Span) {
+// otherwise.
+func (t *telemetry) startSpan(ctx context.Context, ps *planStats, d *Decision) (context.Context, trace.Span) {
 	if !t.tracing && !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx, nil
 	}
 	ctx, span := t.tracer.Start(ctx, "varroute.Predict")
 	if span.IsRecording() {
-		span.SetAttributes(a.spans[a.ruleIndex(d.Rule)][vi][reasonIndex(d.Reason)]...)
+		rule := d.Rule
+		if rule == "" {
+			rule = "default"
+		}
+		span.SetAttributes(
+			// The OpenTelemetry semantic conventions for feature flags.
+			attribute.String("feature_flag.key", d.Plan),
+			attribute.String("feature_flag.provider.name", "varroute"),
+			attribute.String("feature_flag.result.variant", d.Variant),
+			attribute.String("feature_flag.result.reason", reasonValue(d.Reason)),
+			attribute.String("feature_flag.version", ps.revision),
+			attribute.String("varroute.rule", rule),
+			attribute.String("varroute.reason", string(d.Reason)),
+		)
 	}
 	return ctx, span
 }
