@@ -2,7 +2,8 @@ package audience
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/varroute/varroute/internal/fielderr"
 )
 
 // An Audience is a named set of conditions on request attributes, such as
@@ -101,34 +102,30 @@ type Condition struct {
 // ErrInvalid is wrapped by every error about a malformed audience.
 var ErrInvalid = errors.New("audience: invalid")
 
-// An Error reports a problem at a field path of an audience definition or
-// file, such as "conditions.all[0].op" or
-// "spec.audiences[1].conditions.unary[0].operator".
+// An Error reports a problem in an audience definition or file and where
+// it is: the field path, such as "conditions.all[0].op" or
+// "spec.audiences[1].conditions.unary[0].operator", and, for parsed input,
+// the line and column. Every *Error matches ErrInvalid with errors.Is.
+// strategy.Error has the same fields and format.
 type Error struct {
+	File   string // the file read, or "" (Parse and Compile see no file)
+	Line   int    // 1-based line in the input, or 0 when unknown
+	Column int    // 1-based column (in characters), or 0 when unknown
 	Path   string // field path; "" for the whole input
-	Line   int    // 1-based line in the file, or 0 when unknown
-	Column int    // 1-based column in the file, or 0 when unknown
 	Err    error  // what is wrong; wraps ErrInvalid
 }
 
-// Error formats e as "audience: line:col: path: message", leaving out the
-// parts that are unknown (and the column alone as "line N").
-func (e *Error) Error() string {
-	pos := ""
-	switch {
-	case e.Line > 0 && e.Column > 0:
-		pos = strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Column) + ": "
-	case e.Line > 0:
-		pos = "line " + strconv.Itoa(e.Line) + ": "
-	}
-	if e.Path == "" {
-		return "audience: " + pos + e.Err.Error()
-	}
-	return "audience: " + pos + e.Path + ": " + e.Err.Error()
-}
+// Error formats e as "file:line:col: path: message", the form editors and
+// CI annotations read, leaving out the parts that are unknown. Without a
+// file, "audience: " comes first instead: "audience: 3:7: conditions.op:
+// unknown operator ...", "audience: conditions.key: missing key".
+func (e *Error) Error() string { return (*fielderr.Error)(e).Text("audience") }
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // A Matcher is a compiled Audience. It is immutable and safe for concurrent
 // use; Match allocates nothing. A nil *Matcher matches every request.

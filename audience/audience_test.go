@@ -210,7 +210,7 @@ func TestErrorFormat(t *testing.T) {
 		want string
 	}{
 		{"all", &Error{Path: "a.b", Line: 3, Column: 7, Err: inner}, "audience: 3:7: a.b: bad thing"},
-		{"line only", &Error{Line: 3, Err: inner}, "audience: line 3: bad thing"},
+		{"line only", &Error{Line: 3, Err: inner}, "audience: 3: bad thing"},
 		{"path only", &Error{Path: "a", Err: inner}, "audience: a: bad thing"},
 		{"nothing", &Error{Err: inner}, "audience: bad thing"},
 	}

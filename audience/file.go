@@ -2,14 +2,14 @@ package audience
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/varroute/varroute/internal/yamlpos"
+	"github.com/varroute/varroute/internal/document"
+	"github.com/varroute/varroute/internal/fielderr"
 )
 
 // Qwak (JFrog ML) audience operator names, as written in Qwak audience
@@ -24,12 +24,30 @@ const (
 	QwakRangeMatch    = "BINARY_OPERATOR_TYPE_RANGE_MATCH"
 )
 
-// maxNodes bounds the YAML nodes Parse visits, so that aliases cannot
-// expand a small file into an enormous one.
-const maxNodes = 1 << 20
+// Limits of Parse and of Condition's UnmarshalYAML and UnmarshalJSON. Each
+// error that reports one names the constant and its value.
+const (
+	// MaxSize is the largest input Parse reads, in bytes (1 MiB).
+	MaxSize = 1 << 20
+	// MaxNodes bounds the YAML or JSON nodes of one input, counting each
+	// alias as all the nodes it stands for, so that aliases cannot expand a
+	// small file into an enormous one (a 1 KB "billion laughs" file).
+	MaxNodes = 1 << 18
+	// MaxDepth bounds the nesting of mappings and lists in one input (the
+	// top mapping is level 1), and so the nesting of conditions.
+	MaxDepth = 64
+)
 
-// Parse reads audiences from a YAML or JSON document in either of two
-// schemas, and validates each one as Compile does.
+// limits are the document limits of Parse and of the decoders of Condition.
+var limits = document.Limits{
+	Size:  document.Limit{Name: "audience.MaxSize", Value: MaxSize},
+	Depth: document.Limit{Name: "audience.MaxDepth", Value: MaxDepth},
+	Nodes: document.Limit{Name: "audience.MaxNodes", Value: MaxNodes},
+}
+
+// Parse reads audiences from a YAML or JSON document (input whose first
+// non-blank byte is '{' or '[' is read as JSON) in either of two schemas,
+// and validates each one as Compile does.
 //
 // The varroute schema has a top-level "audiences" list of Audience values,
 // using Audience's yaml field names; a "conditions" (or all, any, not) that
@@ -59,74 +77,70 @@ const maxNodes = 1 << 20
 // Unary operands are strings in Qwak (header values), so "operand: 42"
 // matches the string "42"; range operands are numbers.
 //
-// Unknown fields are errors in our own schema and inside Qwak conditions;
-// at the metadata levels of a Qwak file (the top, spec and each audience),
-// fields of Qwak's own, such as ids and timestamps, are skipped so that
-// exported files load as they are. Duplicate keys, duplicate audience names
-// and audiences without a name are errors. Every error is an *Error wrapping ErrInvalid
-// whose Path names the field (such as
+// Unknown fields are errors in our own schema (with the nearest valid name:
+// `unknown field "nott" (did you mean "not"?)`) and inside Qwak
+// conditions; at the metadata levels of a Qwak file (the top, spec and each
+// audience), fields of Qwak's own, such as ids and timestamps, are skipped
+// so that exported files load as they are. Duplicate keys, duplicate
+// audience names, audiences without a name, a second YAML document, and
+// input over MaxSize, MaxNodes or MaxDepth are errors. Every error is an
+// *Error wrapping ErrInvalid whose Path names the field (such as
 // "spec.audiences[1].conditions.unary[0].operator") and whose Line and
-// Column give its position in data.
+// Column give its position in data. Time and memory are linear in
+// len(data).
 func Parse(data []byte) ([]Audience, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, syntaxError(err)
+	top, err := document.Load(data, limits)
+	if err != nil {
+		return nil, toError(err)
 	}
-	p := &parser{root: &root}
-	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, p.errorf("", "empty document")
+	if top == nil {
+		return nil, &Error{Err: invalid("empty document")}
 	}
-	top := resolve(root.Content[0])
+	p := &parser{root: top}
 	if top.Kind != yaml.MappingNode {
 		return nil, p.errorf("", "want a mapping with audiences (varroute) or api_version and spec (Qwak)")
 	}
 	var out []Audience
-	var err error
 	if lookup(top, "api_version") != nil || lookup(top, "spec") != nil {
 		out, err = p.qwakFile(top)
 	} else {
 		out, err = p.ownFile(top)
 	}
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = p.check(out)
 	}
-	return out, p.check(out)
+	if err != nil {
+		return nil, toError(err)
+	}
+	return out, nil
 }
 
-// syntaxError converts a YAML parser error, keeping the line it names.
-func syntaxError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	e := &Error{Err: invalid("%s", msg)}
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if i := strings.IndexByte(rest, ':'); i > 0 {
-			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				e.Line = n
-				e.Err = invalid("%s", strings.TrimSpace(rest[i+1:]))
-			}
-		}
+// toError converts the errors of the walk to *Error wrapping ErrInvalid.
+func toError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
 	}
-	return e
+	var fe *fielderr.Error
+	if errors.As(err, &fe) {
+		return &Error{File: fe.File, Line: fe.Line, Column: fe.Column, Path: fe.Path, Err: invalid("%w", fe.Err)}
+	}
+	return &Error{Err: invalid("%w", err)}
 }
 
 type parser struct {
-	root  *yaml.Node
-	nodes int
+	root *yaml.Node // where paths start
 }
 
-// errorf returns an *Error for path, positioned with yamlpos.
+// errorf returns an *Error for path, positioned by its path in the document.
 func (p *parser) errorf(path, format string, args ...any) *Error {
-	line, col := yamlpos.Find(p.root, path)
+	line, col := fielderr.Find(p.root, path)
 	return &Error{Path: path, Line: line, Column: col, Err: invalid(format, args...)}
-}
-
-// errorAt returns an *Error for path at the position of node n.
-func (p *parser) errorAt(n *yaml.Node, path, format string, args ...any) *Error {
-	return &Error{Path: path, Line: n.Line, Column: n.Column, Err: invalid(format, args...)}
 }
 
 // wrap positions an error that compileLeaf or Compile returned.
 func (p *parser) wrap(path string, err error) *Error {
-	line, col := yamlpos.Find(p.root, path)
+	line, col := fielderr.Find(p.root, path)
 	var e *Error
 	if errors.As(err, &e) {
 		err = e.Err
@@ -134,31 +148,20 @@ func (p *parser) wrap(path string, err error) *Error {
 	return &Error{Path: path, Line: line, Column: col, Err: err}
 }
 
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
 // lookup returns the value of key in mapping n, or nil.
 func lookup(n *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return resolve(n.Content[i+1])
+			return document.Resolve(n.Content[i+1])
 		}
 	}
 	return nil
 }
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
-}
-
 // fields walks mapping n at path, calling f for each key (checked against
 // allowed, and for duplicates).
 func (p *parser) fields(n *yaml.Node, path string, allowed []string, f func(key string, v *yaml.Node, vpath string) error) error {
-	return p.walk(n, path, allowed, false, f)
+	return document.Fields(n, path, allowed, false, func(fd document.Field) error { return f(fd.Name, fd.Value, fd.Path) })
 }
 
 // metaFields is fields for the metadata levels of a Qwak file (the top, spec
@@ -166,70 +169,19 @@ func (p *parser) fields(n *yaml.Node, path string, allowed []string, f func(key 
 // timestamps, environments): unknown keys are skipped, not refused, so that
 // Qwak files load as they are. Inside conditions every key is checked.
 func (p *parser) metaFields(n *yaml.Node, path string, allowed []string, f func(key string, v *yaml.Node, vpath string) error) error {
-	return p.walk(n, path, allowed, true, f)
-}
-
-func (p *parser) walk(n *yaml.Node, path string, allowed []string, skipUnknown bool, f func(key string, v *yaml.Node, vpath string) error) error {
-	if n.Kind != yaml.MappingNode {
-		return p.errorf(path, "want a mapping, not %s", nodeKind(n))
-	}
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
-		vpath := join(path, k)
-		if !contains(allowed, k) {
-			if skipUnknown {
-				continue
-			}
-			return p.errorAt(n.Content[i], vpath, "unknown field %q (valid: %s)", k, strings.Join(allowed, ", "))
-		}
-		if seen[k] {
-			return p.errorAt(n.Content[i], vpath, "duplicate field %q", k)
-		}
-		seen[k] = true
-		if err := p.visit(); err != nil {
-			return err
-		}
-		if err := f(k, resolve(n.Content[i+1]), vpath); err != nil {
-			return err
-		}
-	}
-	return nil
+	return document.Fields(n, path, allowed, true, func(fd document.Field) error { return f(fd.Name, fd.Value, fd.Path) })
 }
 
 // items walks sequence n at path.
 func (p *parser) items(n *yaml.Node, path string, f func(i int, v *yaml.Node, ipath string) error) error {
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		return p.errorf(path, "want a list, not %s", nodeKind(n))
-	}
-	for i, v := range n.Content {
-		if err := p.visit(); err != nil {
-			return err
-		}
-		if err := f(i, resolve(v), path+"["+strconv.Itoa(i)+"]"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return document.Items(n, path, f)
 }
 
-func (p *parser) visit() error {
-	p.nodes++
-	if p.nodes > maxNodes {
-		return &Error{Err: invalid("document too large (more than %d nodes after expanding aliases)", maxNodes)}
-	}
-	return nil
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+var (
+	isNull   = document.IsNull
+	nodeKind = document.Describe
+	join     = document.Join
+)
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -240,30 +192,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func nodeKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if isNull(n) {
-			return "null"
-		}
-		return "a scalar"
-	}
-	return "an empty node"
-}
-
-// text reads a scalar field as a string; null reads as "".
+// text reads a string field; null reads as "".
 func (p *parser) text(n *yaml.Node, path string) (string, error) {
-	if isNull(n) {
-		return "", nil
-	}
-	if n.Kind != yaml.ScalarNode {
-		return "", p.errorf(path, "want a string, not %s", nodeKind(n))
-	}
-	return n.Value, nil
+	return document.Text(n, path)
 }
 
 // operand decodes a scalar, or a list of scalars, to Go values as
@@ -383,7 +314,7 @@ func (p *parser) condition(n *yaml.Node, path string) (Condition, error) {
 	if _, err := compile(&shallow, path); err != nil {
 		var e *Error
 		errors.As(err, &e)
-		return c, p.wrap(e.Path, e.Err)
+		return c, p.wrap(strings.TrimPrefix(e.Path, "."), e.Err)
 	}
 	return c, nil
 }
@@ -588,7 +519,7 @@ func valueOperand(v Value) any {
 // check compiles every audience and refuses nameless and duplicate ones.
 func (p *parser) check(list []Audience) error {
 	base := "audiences"
-	if lookup(resolve(p.root.Content[0]), "spec") != nil {
+	if lookup(p.root, "spec") != nil {
 		base = "spec.audiences"
 	}
 	seen := make(map[string]int, len(list))
@@ -613,23 +544,36 @@ func (p *parser) check(list []Audience) error {
 }
 
 // UnmarshalYAML decodes a condition written as a mapping, or as a list
-// meaning all of its elements.
+// meaning all of its elements, as Parse reads the conditions of its own
+// schema: unknown and duplicate fields are errors, and so are leaves that
+// Compile would refuse. It refuses a node deeper than MaxDepth or larger
+// than MaxNodes with its aliases expanded, and never asks the YAML decoder
+// to expand an alias. Errors are *Error with a Path relative to the
+// condition (such as "all[0].nott") and the Line and Column of the node.
 func (c *Condition) UnmarshalYAML(n *yaml.Node) error {
-	if resolve(n).Kind == yaml.SequenceNode {
-		*c = Condition{}
-		return n.Decode(&c.All)
+	if err := document.Check(n, limits); err != nil {
+		return toError(err)
 	}
-	type plain Condition
-	return n.Decode((*plain)(c))
+	p := &parser{root: n}
+	x, err := p.condition(document.Resolve(n), "")
+	if err != nil {
+		return toError(err)
+	}
+	*c = x
+	return nil
 }
 
 // UnmarshalJSON decodes a condition written as an object, or as an array
-// meaning all of its elements.
+// meaning all of its elements, with the checks and limits of UnmarshalYAML,
+// in time linear in len(data). Line and Column of errors count from the
+// start of data, the condition's own JSON. A JSON null leaves c unchanged.
 func (c *Condition) UnmarshalJSON(data []byte) error {
-	if d := bytes.TrimSpace(data); len(d) > 0 && d[0] == '[' {
-		*c = Condition{}
-		return json.Unmarshal(d, &c.All)
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil
 	}
-	type plain Condition
-	return json.Unmarshal(data, (*plain)(c))
+	n, err := document.LoadJSON(data, limits)
+	if err != nil {
+		return toError(err)
+	}
+	return c.UnmarshalYAML(n)
 }

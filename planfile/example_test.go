@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/varroute/varroute/planfile"
 	"github.com/varroute/varroute/router"
@@ -57,7 +58,7 @@ func Example() {
 		OnError: func(err error) {
 			var se *strategy.Error
 			errors.As(err, &se)
-			fmt.Printf("refused: line %d:%d: %s: %v\n", se.Line, se.Column, se.Path, se.Err)
+			fmt.Printf("refused at %d:%d: %s: %v\n", se.Line, se.Column, se.Path, se.Err)
 		},
 	})
 	if err != nil {
@@ -77,13 +78,14 @@ func Example() {
 	fmt.Println("serving", planfile.Summary(r.Plan().Default))
 	// Output:
 	// applied canary/v2: v1=90,v2=10 -> v1=75,v2=25
-	// refused: line 4:15: default[1].variant: unknown variant "v3"
-	// refused: line 3:3: default: weights sum to 110, want 100
+	// refused at 4:15: default[1].variant: unknown variant "v3"
+	// refused at 3:3: default: weights sum to 110, want 100
 	// serving v1=75,v2=25
 }
 
 // ExampleLoad shows the error for a plan file whose weights do not add up:
-// the file, the line and column, and the field.
+// the file, the line and column, and the field, in the form editors and CI
+// annotations read.
 func ExampleLoad() {
 	dir, err := os.MkdirTemp("", "planfile")
 	if err != nil {
@@ -95,13 +97,11 @@ func ExampleLoad() {
 		panic(err)
 	}
 	_, err = planfile.Load(path)
-	fmt.Println(errors.Is(err, strategy.ErrInvalidPlan))
-	var pe *planfile.Error
-	if errors.As(err, &pe) {
-		rel, _ := filepath.Rel(dir, pe.Path)
-		fmt.Println((&planfile.Error{Path: rel, Err: pe.Err}).Error())
-	}
+	// The error starts with the path; the temporary directory is cut here.
+	fmt.Println(strings.TrimPrefix(err.Error(), dir+string(filepath.Separator)))
+	var se *strategy.Error
+	fmt.Println(errors.Is(err, strategy.ErrInvalidPlan), errors.As(err, &se), se.File == path, se.Line, se.Column, se.Path)
 	// Output:
-	// true
-	// planfile: plan.yaml:3:3: default: weights sum to 95, want 100
+	// plan.yaml:3:3: default: weights sum to 95, want 100
+	// true true true 3 3 default
 }

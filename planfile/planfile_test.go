@@ -1,4 +1,4 @@
-package planfile
+package planfile_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/varroute/varroute/planfile"
 	"github.com/varroute/varroute/strategy"
 )
 
@@ -54,19 +55,25 @@ func TestLoad(t *testing.T) {
 			name:    "unknown field",
 			file:    "name: p\ndefualt:\n  - {variant: a, weight: 100}\n",
 			wantIs:  strategy.ErrInvalidPlan,
-			wantMsg: "defualt",
+			wantMsg: `:2:1: defualt: unknown field "defualt" (did you mean "default"?)`,
+		},
+		{
+			name:    "string weight",
+			file:    "name: p\ndefault:\n  - {variant: a, weight: \"100\"}\n",
+			wantIs:  strategy.ErrInvalidPlan,
+			wantMsg: `:3:26: default[0].weight: want a number, not the string "100"`,
 		},
 		{
 			name:    "truncated",
 			file:    "name: p\ndefault:\n  - {variant: a, wei",
 			wantIs:  strategy.ErrInvalidPlan,
-			wantMsg: "yaml",
+			wantMsg: ":2: did not find expected ',' or '}'",
 		},
 		{
 			name:    "empty",
 			file:    "\n",
 			wantIs:  strategy.ErrInvalidPlan,
-			wantMsg: "empty plan file",
+			wantMsg: ": empty plan",
 		},
 		{
 			name:    "missing",
@@ -80,7 +87,7 @@ func TestLoad(t *testing.T) {
 			if tc.file != "" {
 				writeFile(t, dir, filepath.Base(path), tc.file)
 			}
-			p, err := Load(path)
+			p, err := planfile.Load(path)
 			if tc.wantIs == nil {
 				if err != nil {
 					t.Fatalf("Load: %v", err)
@@ -93,42 +100,40 @@ func TestLoad(t *testing.T) {
 			if !errors.Is(err, tc.wantIs) {
 				t.Fatalf("Load error %v, want one matching %v", err, tc.wantIs)
 			}
-			var pe *Error
-			if !errors.As(err, &pe) || pe.Path != path {
-				t.Fatalf("Load error %#v is not an *Error for %s", err, path)
-			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "planfile: ") || !strings.Contains(msg, path) || !strings.Contains(msg, tc.wantMsg) {
-				t.Fatalf("Load error %q, want the prefix, the path and %q", msg, tc.wantMsg)
+			if !strings.Contains(msg, path) || !strings.Contains(msg, tc.wantMsg) {
+				t.Fatalf("Load error %q, want the path and %q", msg, tc.wantMsg)
+			}
+			var se *strategy.Error
+			var pe *fs.PathError
+			switch {
+			case errors.Is(err, strategy.ErrInvalidPlan):
+				if !errors.As(err, &se) || se.File != path || !strings.HasPrefix(msg, path+":") {
+					t.Fatalf("Load error %#v is not a *strategy.Error for %s", err, path)
+				}
+			case !errors.As(err, &pe) || pe.Path != path:
+				t.Fatalf("Load error %#v is not an *fs.PathError for %s", err, path)
 			}
 		})
 	}
 }
 
 func TestLoadTooLarge(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "big.yaml", "name: p\n"+strings.Repeat("#", DefaultMaxSize))
-	if _, err := Load(path); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("Load error %v, want ErrTooLarge", err)
+	path := writeFile(t, t.TempDir(), "big.yaml", "name: p\n"+strings.Repeat("#", planfile.DefaultMaxSize))
+	_, err := planfile.Load(path)
+	var pe *fs.PathError
+	if !errors.Is(err, planfile.ErrTooLarge) || !errors.As(err, &pe) || pe.Path != path {
+		t.Fatalf("Load error %v, want an *fs.PathError matching ErrTooLarge", err)
 	}
 }
 
-func TestErrorFormat(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"position and field", &strategy.Error{Path: "default", Line: 3, Column: 5, Err: errors.New("bad")}, "planfile: p.yaml:3:5: default: bad"},
-		{"field only", &strategy.Error{Path: "default[0].variant", Err: errors.New("bad")}, "planfile: p.yaml: default[0].variant: bad"},
-		{"neither", &strategy.Error{Err: errors.New("bad")}, "planfile: p.yaml: bad"},
-		{"other", errors.New("router: closed"), "planfile: p.yaml: router: closed"},
-		{"path error", &fs.PathError{Op: "open", Path: "p.yaml", Err: fs.ErrNotExist}, "planfile: open p.yaml: file does not exist"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := (&Error{Path: "p.yaml", Err: tc.err}).Error(); got != tc.want {
-				t.Fatalf("got %q, want %q", got, tc.want)
-			}
-		})
+// TestLoadNotRegular checks that a directory at the path is refused without
+// being read.
+func TestLoadNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	_, err := planfile.Load(dir)
+	var pe *fs.PathError
+	if !errors.Is(err, planfile.ErrNotRegular) || !errors.As(err, &pe) || pe.Path != dir || !strings.Contains(err.Error(), "a directory") {
+		t.Fatalf("Load error %v, want an *fs.PathError matching ErrNotRegular naming a directory", err)
 	}
 }

@@ -20,15 +20,9 @@ import (
 // DefaultInterval is the polling interval when Options.Interval is zero.
 const DefaultInterval = time.Second
 
-// A Watcher applies plans to a strategy.Target: a *router.Router, several
-// of them (strategy.Targets), or a strategy.TargetFunc. SetPlan must apply
-// a plan atomically or not at all, and return an error (ideally a
-// *strategy.Error naming the field) when it refuses one. A target that also
-// has a method Plan() strategy.Plan (as *router.Router does) lets the
-// Watcher skip a file whose plan equals the one serving, and log the plan
-// it replaces.
-
-// planner is the optional interface of a target that reports its plan.
+// planner is the optional interface of a target that reports the plan it
+// serves, as *router.Router does: it lets a Watcher skip a file whose plan
+// is already serving, and log the plan it replaces.
 type planner interface {
 	Plan() strategy.Plan
 }
@@ -39,16 +33,18 @@ type Options struct {
 	// Interval is the time between two polls. Zero means DefaultInterval.
 	Interval time.Duration
 	// MaxSize is the largest file, in bytes, that is read; a larger one is
-	// refused with ErrTooLarge. Zero means DefaultMaxSize.
+	// refused with ErrTooLarge. Zero means DefaultMaxSize. A plan larger
+	// than strategy.MaxPlanSize is refused by strategy.ParsePlan whatever
+	// MaxSize says.
 	MaxSize int64
 	// Logger receives an Info record for every plan applied and an Error
 	// record for every file refused. Nil means slog.Default().
 	Logger *slog.Logger
 	// OnChange, if not nil, is called after every plan applied.
 	OnChange func(Change)
-	// OnError, if not nil, is called with the *Error of every file
-	// refused. A file is refused (and logged, and reported) once, not at
-	// every poll while it stays the same.
+	// OnError, if not nil, is called with the error of every file refused
+	// (see Watcher.Check). A file is refused (and logged, and reported)
+	// once, not at every poll while it stays the same.
 	OnError func(error)
 }
 
@@ -67,11 +63,16 @@ type Change struct {
 	Version string
 }
 
-// A Watcher polls a plan file and applies every valid change to a Target.
-// It is safe for concurrent use. Create one with NewWatcher; the zero value
-// is not usable. Start polls in the background until Close; Check polls once,
-// synchronously. See the package documentation for how changes are detected
-// and how a plan file should be written.
+// A Watcher polls a plan file and applies every valid change to a
+// strategy.Target: a *router.Router, several of them (strategy.Targets), or
+// a strategy.TargetFunc. The target's SetPlan must apply a plan atomically
+// or not at all, and return an error (ideally a *strategy.Error naming the
+// field) when it refuses one.
+//
+// A Watcher is safe for concurrent use. Create one with NewWatcher; the
+// zero value is not usable. Start polls in the background until Close;
+// Check polls once, synchronously. See the package documentation for how
+// changes are detected and how a plan file should be written.
 type Watcher struct {
 	path   string
 	target strategy.Target
@@ -81,6 +82,7 @@ type Watcher struct {
 	checked bool
 	last    state
 	lastErr error
+	retry   bool          // the target refused the last content for an unknown variant
 	applied strategy.Plan // the last plan this Watcher applied
 	hasPlan bool
 
@@ -124,20 +126,6 @@ func NewWatcher(path string, target strategy.Target, opts Options) (*Watcher, er
 	return &Watcher{path: path, target: target, opts: opts}, nil
 }
 
-// Watch polls the plan file at path every opts.Interval, applying every valid
-// change to target, until ctx is done; it checks the file once at once.
-// It returns nil when ctx ends, or an error if the arguments are invalid
-// (see NewWatcher). Refused files are logged and reported to opts.OnError,
-// never returned.
-func Watch(ctx context.Context, path string, target strategy.Target, opts Options) error {
-	w, err := NewWatcher(path, target, opts)
-	if err != nil {
-		return err
-	}
-	w.run(ctx)
-	return nil
-}
-
 // Start checks the file once and then every Options.Interval, on a goroutine
 // of its own, until Close. Calling Start again, or after Close, does nothing.
 func (w *Watcher) Start() {
@@ -155,16 +143,18 @@ func (w *Watcher) Start() {
 	}()
 }
 
-// Close stops the polling goroutine and waits for it to return or for ctx to
-// end, returning ctx's error in that case. A check in progress finishes
-// first. Calling Close again, or without Start, returns nil.
+// Close stops the polling goroutine: it cancels it, lets a check in
+// progress finish, and waits for the goroutine to return or for ctx to end,
+// returning ctx's error in that case. Close can then be called again, to
+// wait again and finish the job; once the goroutine has returned, Close
+// returns nil. Close without Start returns nil. After Close, Start does
+// nothing; Check still polls when called.
 func (w *Watcher) Close(ctx context.Context) error {
 	w.life.Lock()
-	first := !w.closed
 	w.closed = true
 	cancel, done := w.cancel, w.done
 	w.life.Unlock()
-	if !first || cancel == nil {
+	if cancel == nil {
 		return nil
 	}
 	cancel()
@@ -189,13 +179,32 @@ func (w *Watcher) run(ctx context.Context) {
 	}
 }
 
-// Check polls the file once, synchronously: if its content changed since the
-// last check, it is parsed, validated and applied to the target. Check returns
-// the *Error that refused the file's current content (again, without logging
-// it again, while the content stays the same), or nil if the plan is applied,
-// was already serving, or the file was changing while it was read (it is read
-// again at the next check). Checks are serialized; the target's SetPlan is
-// called with the Watcher's lock held, the callbacks without it.
+// Check polls the file once, synchronously: if its content changed since
+// the last check, it is parsed, validated and applied to the target.
+//
+// Check returns nil if the plan is applied, was already serving, or the
+// file was changing while it was read (it is read again at the next check).
+// Otherwise it returns why the file's current content is refused — again,
+// without logging or reporting it again, while the content stays the same:
+//
+//   - an *fs.PathError when the file cannot be read: missing, not a regular
+//     file (ErrNotRegular; a FIFO is never opened for reading), or over
+//     Options.MaxSize (ErrTooLarge);
+//   - a *strategy.Error with File set when the plan does not parse or
+//     validate, or when the target refuses it with a *strategy.Error, such
+//     as a router's for a variant it does not know (matching
+//     strategy.ErrUnknownVariant); its line and column locate the field;
+//   - the target's own error, wrapped, when it fails for another reason.
+//
+// A plan refused by the target for naming a variant it does not know is
+// retried at every check, even while the file stays the same, so that a
+// plan file may name a variant before the service registers it (with
+// router.Router.AddVariant): the first check after registration applies
+// it. A retry that fails again is reported only if its error differs.
+// Other refusals are retried only when the content changes.
+//
+// Checks are serialized; the target's SetPlan is called with the Watcher's
+// lock held, the callbacks without it.
 func (w *Watcher) Check() error {
 	w.mu.Lock()
 	change, err, report := w.check()
@@ -224,10 +233,12 @@ func (w *Watcher) check() (change *Change, err error, report bool) {
 	} else {
 		st.sum = sha256.Sum256(data)
 	}
-	if w.checked && st == w.last {
+	retrying := w.checked && st == w.last
+	if retrying && !w.retry {
 		return nil, w.lastErr, false
 	}
-	w.checked, w.last, w.lastErr = true, st, nil
+	prevErr := w.lastErr
+	w.checked, w.last, w.lastErr, w.retry = true, st, nil, false
 	version := "sha256:" + hex.EncodeToString(st.sum[:6])
 
 	old, hasOld := w.applied, w.hasPlan
@@ -235,9 +246,13 @@ func (w *Watcher) check() (change *Change, err error, report bool) {
 		old, hasOld = pl.Plan(), true
 	}
 	refuse := func(err error) (*Change, error, bool) {
-		e := &Error{Path: w.path, Err: err}
-		w.lastErr = e
-		attrs := []any{slog.String("path", w.path), slog.Any("error", e)}
+		w.lastErr = err
+		w.retry = errors.Is(err, strategy.ErrUnknownVariant)
+		if retrying && prevErr != nil && err.Error() == prevErr.Error() {
+			log.Debug("planfile: plan still refused; will retry", slog.String("path", w.path), slog.Any("error", err))
+			return nil, err, false
+		}
+		attrs := []any{slog.String("path", w.path), slog.Any("error", err)}
 		var se *strategy.Error
 		if errors.As(err, &se) {
 			attrs = append(attrs, slog.String("field", se.Path), slog.Int("line", se.Line), slog.Int("column", se.Column))
@@ -245,15 +260,18 @@ func (w *Watcher) check() (change *Change, err error, report bool) {
 		if hasOld {
 			attrs = append(attrs, slog.String("serving", old.Name))
 		}
+		if w.retry {
+			attrs = append(attrs, slog.Bool("retrying", true))
+		}
 		log.Error("planfile: plan refused; the old plan keeps serving", attrs...)
-		return nil, e, true
+		return nil, err, true
 	}
 	if rerr != nil {
 		return refuse(rerr)
 	}
 	p, err := strategy.ParsePlan(data)
 	if err != nil {
-		return refuse(err)
+		return refuse(inFile(w.path, err))
 	}
 	if hasOld && samePlan(old, p) {
 		log.Debug("planfile: plan unchanged", slog.String("path", w.path), slog.String("plan", p.Name), slog.String("version", version))
@@ -261,7 +279,7 @@ func (w *Watcher) check() (change *Change, err error, report bool) {
 		return nil, nil, false
 	}
 	if err := w.target.SetPlan(p); err != nil {
-		return refuse(locate(data, err))
+		return refuse(locate(w.path, data, err))
 	}
 	w.applied, w.hasPlan = p, true
 	log.Info("planfile: plan applied",

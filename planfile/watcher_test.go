@@ -1,10 +1,12 @@
-package planfile
+package planfile_test
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,9 +19,18 @@ import (
 	"time"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/planfile"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/strategy"
 )
+
+// samePlan reports whether a and b are the same plan, comparing their JSON
+// forms (in which a nil and an empty slice or map are alike).
+func samePlan(a, b strategy.Plan) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
 
 // numVariants is the number of echo variants of the test routers.
 const numVariants = 10
@@ -108,16 +119,16 @@ func writeAtomic(t testing.TB, path, data string) {
 func TestRewrite100UnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, dir, "plan.yaml", planText(0))
-	initial, err := Load(path)
+	initial, err := planfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newEchoRouter(t, initial)
 
 	var changes, refusals atomic.Int64
-	w, err := NewWatcher(path, r, Options{
+	w, err := planfile.NewWatcher(path, r, planfile.Options{
 		Logger:   slog.New(slog.DiscardHandler),
-		OnChange: func(Change) { changes.Add(1) },
+		OnChange: func(planfile.Change) { changes.Add(1) },
 		OnError:  func(error) { refusals.Add(1) },
 	})
 	if err != nil {
@@ -220,9 +231,9 @@ func TestRewrite100UnderLoad(t *testing.T) {
 			if err == nil {
 				t.Fatalf("write %d (bad, %s): Check accepted it", i, kind)
 			}
-			var pe *Error
-			if !errors.As(err, &pe) || !errors.Is(err, strategy.ErrInvalidPlan) {
-				t.Fatalf("write %d (bad, %s): Check error %v is not an *Error matching ErrInvalidPlan", i, kind, err)
+			var pe *strategy.Error
+			if !errors.As(err, &pe) || !errors.Is(err, strategy.ErrInvalidPlan) || pe.File != path {
+				t.Fatalf("write %d (bad, %s): Check error %v is not a *strategy.Error of the file matching ErrInvalidPlan", i, kind, err)
 			}
 			if got := r.Plan(); !samePlan(got, lastGood) {
 				t.Fatalf("write %d (bad, %s): router serves plan %q, want the last good %q", i, kind, got.Name, lastGood.Name)
@@ -318,7 +329,7 @@ func TestCheck(t *testing.T) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
-		}, wantErr: os.ErrNotExist, changes: 3, errors: 3, serving: "p-3"},
+		}, wantErr: fs.ErrNotExist, changes: 3, errors: 3, serving: "p-3"},
 		{name: "restored", do: write(3), changes: 3, errors: 3, serving: "p-3"},
 		{name: "json", do: func(t *testing.T, path string) {
 			writeAtomic(t, path, `{"name": "p-json", "default": [{"variant": "v1", "weight": 100}]}`)
@@ -326,15 +337,15 @@ func TestCheck(t *testing.T) {
 	}
 
 	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
-	initial, err := Load(path)
+	initial, err := planfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newEchoRouter(t, initial)
 	var changes, errs int
-	w, err := NewWatcher(path, r, Options{
+	w, err := planfile.NewWatcher(path, r, planfile.Options{
 		Logger:   slog.New(slog.DiscardHandler),
-		OnChange: func(Change) { changes++ },
+		OnChange: func(planfile.Change) { changes++ },
 		OnError:  func(error) { errs++ },
 	})
 	if err != nil {
@@ -366,7 +377,7 @@ func TestCheckLogs(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
 	var buf bytes.Buffer
 	r := newEchoRouter(t, strategy.BigBang("v0"))
-	w, err := NewWatcher(path, r, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	w, err := planfile.NewWatcher(path, r, planfile.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +393,7 @@ func TestCheckLogs(t *testing.T) {
 	buf.Reset()
 	writeAtomic(t, path, "name: bad\ndefault:\n  - {variant: v1, weight: 50}\n  - {variant: v-missing, weight: 50}\n")
 	err = w.Check()
-	if want := ":4:15: default[1].variant: "; err == nil || !strings.Contains(err.Error(), want) {
+	if want := path + ":4:15: default[1].variant: unknown variant \"v-missing\""; err == nil || err.Error() != want {
 		t.Errorf("Check error %v, want the position and field %q", err, want)
 	}
 	refused := buf.String()
@@ -399,12 +410,12 @@ func TestTargetWithoutPlan(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
 	var got []string
 	var olds []string
-	w, err := NewWatcher(path, strategy.TargetFunc(func(p strategy.Plan) error {
+	w, err := planfile.NewWatcher(path, strategy.TargetFunc(func(p strategy.Plan) error {
 		got = append(got, p.Name)
 		return nil
-	}), Options{
+	}), planfile.Options{
 		Logger:   slog.New(slog.DiscardHandler),
-		OnChange: func(c Change) { olds = append(olds, c.Old.Name) },
+		OnChange: func(c planfile.Change) { olds = append(olds, c.Old.Name) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -434,17 +445,17 @@ func TestTargetWithoutPlan(t *testing.T) {
 // synchronized through the callbacks; goleak checks that Close stops it.
 func TestStartPolls(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
-	initial, err := Load(path)
+	initial, err := planfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newEchoRouter(t, initial)
-	changes := make(chan Change, 10)
+	changes := make(chan planfile.Change, 10)
 	refusals := make(chan error, 10)
-	w, err := NewWatcher(path, r, Options{
+	w, err := planfile.NewWatcher(path, r, planfile.Options{
 		Interval: 5 * time.Millisecond,
 		Logger:   slog.New(slog.DiscardHandler),
-		OnChange: func(c Change) { changes <- c },
+		OnChange: func(c planfile.Change) { changes <- c },
 		OnError:  func(err error) { refusals <- err },
 	})
 	if err != nil {
@@ -489,48 +500,201 @@ func TestStartPolls(t *testing.T) {
 	w.Start() // after Close: no effect, and goleak would see a goroutine
 }
 
-// TestWatch checks the blocking form: it returns when its context ends.
-func TestWatch(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
-	ctx, cancel := context.WithCancel(t.Context())
-	applied := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Watch(ctx, path, strategy.TargetFunc(func(p strategy.Plan) error {
-			applied <- p.Name
-			return nil
-		}), Options{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	}()
-	if got := <-applied; got != "p-0" {
-		t.Fatalf("applied %q, want p-0", got)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
-}
-
 func TestNewWatcherErrors(t *testing.T) {
 	target := strategy.TargetFunc(func(strategy.Plan) error { return nil })
 	tests := []struct {
 		name   string
 		path   string
 		target strategy.Target
-		opts   Options
+		opts   planfile.Options
 	}{
-		{"empty path", "", target, Options{}},
-		{"nil target", "p.yaml", nil, Options{}},
-		{"negative interval", "p.yaml", target, Options{Interval: -1}},
-		{"negative max size", "p.yaml", target, Options{MaxSize: -1}},
+		{"empty path", "", target, planfile.Options{}},
+		{"nil target", "p.yaml", nil, planfile.Options{}},
+		{"negative interval", "p.yaml", target, planfile.Options{Interval: -1}},
+		{"negative max size", "p.yaml", target, planfile.Options{MaxSize: -1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := NewWatcher(tc.path, tc.target, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "planfile: ") {
+			if _, err := planfile.NewWatcher(tc.path, tc.target, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "planfile: ") {
 				t.Fatalf("NewWatcher error %v, want a planfile error", err)
-			}
-			if err := Watch(t.Context(), tc.path, tc.target, tc.opts); err == nil {
-				t.Fatal("Watch accepted invalid arguments")
 			}
 		})
 	}
+}
+
+// TestRetryUnknownVariant follows the README's path "load the model with
+// AddVariant, then canary it" in the order a rollout may take: the plan
+// file names v-new before the service registers it. The refusal is reported
+// once, the file is retried at every check although it does not change, and
+// the first check after AddVariant applies it. Other refusals are not
+// retried.
+func TestRetryUnknownVariant(t *testing.T) {
+	const canary = "name: canary/v-new\ndefault:\n  - {variant: v1, weight: 90}\n  - {variant: v-new, weight: 10}\n"
+	path := writeFile(t, t.TempDir(), "plan.yaml", canary)
+	r := newEchoRouter(t, strategy.BigBang("v1"))
+	var applied []string
+	var refused []error
+	w, err := planfile.NewWatcher(path, r, planfile.Options{
+		Logger:   slog.New(slog.DiscardHandler),
+		OnChange: func(c planfile.Change) { applied = append(applied, c.New.Name) },
+		OnError:  func(err error) { refused = append(refused, err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		err := w.Check()
+		var se *strategy.Error
+		if !errors.Is(err, strategy.ErrUnknownVariant) || !errors.As(err, &se) || se.File != path || se.Line != 4 {
+			t.Fatalf("check %d: %v, want an unknown variant at %s:4", i, err, path)
+		}
+	}
+	if len(refused) != 1 || len(applied) != 0 {
+		t.Fatalf("before AddVariant: %d refusals reported, %d changes; want 1 and 0", len(refused), len(applied))
+	}
+	if err := r.AddVariant("v-new", router.PredictorFunc[string, string](func(context.Context, string) (string, error) { return "v-new", nil })); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Check(); err != nil {
+		t.Fatalf("check after AddVariant: %v", err)
+	}
+	if got := r.Plan().Name; got != "canary/v-new" || len(applied) != 1 || len(refused) != 1 {
+		t.Fatalf("after AddVariant: serving %q, %d changes, %d refusals; want canary/v-new, 1, 1", got, len(applied), len(refused))
+	}
+
+	// A refusal for another reason is not retried while the file stays.
+	var calls int
+	w2, err := planfile.NewWatcher(path, strategy.TargetFunc(func(strategy.Plan) error {
+		calls++
+		return errors.New("target: busy")
+	}), planfile.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := w2.Check(); err == nil || !strings.Contains(err.Error(), "target: busy") || errors.Is(err, strategy.ErrInvalidPlan) {
+			t.Fatalf("Check: %v, want the target's error, not an invalid plan", err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("SetPlan called %d times for an unchanged file, want 1", calls)
+	}
+}
+
+// TestConfigMapSymlinks swaps a plan the way a Kubernetes ConfigMap volume
+// does: plan.yaml -> ..data/plan.yaml, ..data -> ..<timestamp>, and an
+// update renames a new ..data link over the old one atomically.
+func TestConfigMapSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	version := func(k int) string {
+		ts := fmt.Sprintf("..2026_01_02_03_04_%02d.%09d", k, k)
+		if err := os.Mkdir(filepath.Join(dir, ts), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, ts), "plan.yaml", planText(k))
+		return ts
+	}
+	swap := func(ts string) {
+		tmp := filepath.Join(dir, "..data_tmp")
+		if err := os.Symlink(ts, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := version(0)
+	swap(old)
+	path := filepath.Join(dir, "plan.yaml")
+	if err := os.Symlink(filepath.Join("..data", "plan.yaml"), path); err != nil {
+		t.Fatal(err)
+	}
+	initial, err := planfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newEchoRouter(t, initial)
+	w, err := planfile.NewWatcher(path, r, planfile.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= 3; k++ {
+		ts := version(k)
+		swap(ts)
+		if err := os.RemoveAll(filepath.Join(dir, old)); err != nil { // as the kubelet does
+			t.Fatal(err)
+		}
+		old = ts
+		if err := w.Check(); err != nil {
+			t.Fatalf("swap %d: %v", k, err)
+		}
+		if got, want := r.Plan().Name, fmt.Sprintf("p-%d", k); got != want {
+			t.Fatalf("swap %d: serving %q, want %q", k, got, want)
+		}
+	}
+}
+
+// TestNotRegularFile puts a directory at the watched path: it is refused
+// with an *fs.PathError naming the path, and the old plan keeps serving.
+func TestNotRegularFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.yaml")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := newEchoRouter(t, strategy.BigBang("v1"))
+	w, err := planfile.NewWatcher(path, r, planfile.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Check()
+	var pe *fs.PathError
+	if !errors.Is(err, planfile.ErrNotRegular) || !errors.As(err, &pe) || pe.Path != path {
+		t.Fatalf("Check: %v, want an *fs.PathError for %s matching ErrNotRegular", err, path)
+	}
+	if got := r.Plan().Name; got != "bigbang" {
+		t.Fatalf("serving %q, want bigbang", got)
+	}
+}
+
+// TestCloseAgain checks the Close convention: a Close whose context ends
+// while a check is in progress returns the context's error, and a later
+// Close waits again and finishes the job (goleak checks the goroutine).
+func TestCloseAgain(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "plan.yaml", planText(0))
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	w, err := planfile.NewWatcher(path, strategy.TargetFunc(func(strategy.Plan) error {
+		close(entered)
+		<-release // a slow target: the check in progress outlives the first Close
+		return nil
+	}), planfile.Options{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	<-entered
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := w.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with an ended context: %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatalf("third Close: %v", err)
+	}
+}
+
+func TestCloseWithoutStart(t *testing.T) {
+	w, err := planfile.NewWatcher("p.yaml", strategy.TargetFunc(func(strategy.Plan) error { return nil }), planfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w.Start() // after Close: no effect
 }

@@ -33,7 +33,7 @@ default:
 	fmt.Println(err)
 	// Output:
 	// checkout-2026 1 10 <nil>
-	// strategy: line 4:3: default: weights sum to 95, want 100
+	// strategy: 4:3: default: weights sum to 95, want 100
 }
 
 func ExampleCanary() {

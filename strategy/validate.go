@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/internal/fielderr"
 )
 
 // ErrInvalidPlan is matched (with errors.Is) by every error that reports a
@@ -18,28 +19,28 @@ var ErrInvalidPlan = errors.New("strategy: invalid plan")
 // the router does not know.
 var ErrUnknownVariant = errors.New("strategy: unknown variant")
 
-// An Error reports what is wrong with a plan and where: the field path, such
-// as "rules[2].split", and, for plans parsed from a file, the line and
-// column. It matches ErrInvalidPlan with errors.Is.
+// An Error reports what is wrong with a plan and where: the field path,
+// such as "rules[2].split[0].weight"; for a parsed plan, the line and
+// column; for a plan file (package planfile), the file. It matches
+// ErrInvalidPlan with errors.Is, and ErrUnknownVariant as well when it
+// reports a variant that a router does not know. audience.Error has the
+// same fields and format.
 type Error struct {
-	Path   string // field path, e.g. "rules[2].split[0].weight"
-	Line   int    // 1-based line in the parsed file, or 0
-	Column int    // 1-based column in the parsed file, or 0
+	File   string // the plan file, or "" when the plan was not read from a file
+	Line   int    // 1-based line in the parsed input, or 0
+	Column int    // 1-based column (in characters) in the parsed input, or 0
+	Path   string // field path, e.g. "rules[2].split[0].weight", or ""
 	Err    error  // the problem
 }
 
-// Error formats the problem as "strategy: line L:C: path: problem", leaving
-// out what is unknown.
-func (e *Error) Error() string {
-	s := "strategy: "
-	if e.Line > 0 {
-		s += "line " + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Column) + ": "
-	}
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	return s + e.Err.Error()
-}
+// Error formats e as "file:line:col: path: message", the form editors and
+// CI annotations read, leaving out the parts that are unknown. Without a
+// file, "strategy: " comes first instead:
+//
+//	plan.yaml:4:3: default: weights sum to 95, want 100
+//	strategy: 4:3: default: weights sum to 95, want 100
+//	strategy: default: weights sum to 95, want 100
+func (e *Error) Error() string { return (*fielderr.Error)(e).Text("strategy") }
 
 // Unwrap returns the underlying problem.
 func (e *Error) Unwrap() error { return e.Err }
@@ -133,6 +134,11 @@ func (p Plan) validate() (map[string]*audience.Matcher, error) {
 		if !(m.Percent > 0 && m.Percent <= 100) {
 			return nil, fieldErr(path+".percent", "percent is %v, want (0, 100]", m.Percent)
 		}
+		if arm, w := p.serves(m.Variant); arm != "" {
+			return nil, fieldErr(path+".variant",
+				"shadow %q also serves units (%s has weight %v), whose mirrored calls would compare it with itself; to measure that, set noise_floor instead",
+				m.Variant, arm, w)
+		}
 	}
 	if !(p.NoiseFloor >= 0 && p.NoiseFloor <= 100) {
 		return nil, fieldErr("noise_floor", "percent is %v, want [0, 100]", p.NoiseFloor)
@@ -140,9 +146,36 @@ func (p Plan) validate() (map[string]*audience.Matcher, error) {
 	return matchers, nil
 }
 
+// serves returns the path and weight of the first arm, of the default split
+// or a rule's, that gives variant a positive weight, or "" if none does.
+func (p Plan) serves(variant string) (arm string, weight float64) {
+	for j, a := range p.Default {
+		if a.Variant == variant && a.Weight > 0 {
+			return "default[" + strconv.Itoa(j) + "]", a.Weight
+		}
+	}
+	for i, r := range p.Rules {
+		for j, a := range r.Split {
+			if a.Variant == variant && a.Weight > 0 {
+				return "rules[" + strconv.Itoa(i) + "].split[" + strconv.Itoa(j) + "]", a.Weight
+			}
+		}
+	}
+	return "", 0
+}
+
+// smallSplit is the size up to which duplicate variants are found by
+// scanning, without allocating; larger splits use a map, so that validation
+// stays linear.
+const smallSplit = 16
+
 func (s Split) validate(path string) error {
 	if len(s) == 0 {
 		return fieldErr(path, "empty split")
+	}
+	var seen map[string]bool
+	if len(s) > smallSplit {
+		seen = make(map[string]bool, len(s))
 	}
 	sum := 0.0
 	for i, a := range s {
@@ -150,10 +183,15 @@ func (s Split) validate(path string) error {
 		if a.Variant == "" {
 			return fieldErr(arm+".variant", "empty variant name")
 		}
-		for j := range i {
-			if s[j].Variant == a.Variant {
-				return fieldErr(arm+".variant", "duplicate variant %q", a.Variant)
-			}
+		dup := false
+		if seen != nil {
+			dup = seen[a.Variant]
+			seen[a.Variant] = true
+		} else {
+			dup = slices.ContainsFunc(s[:i], func(b Arm) bool { return b.Variant == a.Variant })
+		}
+		if dup {
+			return fieldErr(arm+".variant", "duplicate variant %q", a.Variant)
 		}
 		switch {
 		case math.IsNaN(a.Weight) || math.IsInf(a.Weight, 0):
@@ -169,14 +207,23 @@ func (s Split) validate(path string) error {
 	return nil
 }
 
+// validateFallbacks refuses empty names and cycles. Each variant is walked
+// once (a chain that reaches a variant already checked stops there), so
+// the time is linear in the number of fallbacks.
 func (p Plan) validateFallbacks() error {
 	keys := make([]string, 0, len(p.Fallbacks))
 	for k := range p.Fallbacks {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys) // report the same error every time
+	const (
+		onChain = 1 // on the chain being walked
+		checked = 2 // leads to the end of a chain, no cycle
+	)
+	state := make(map[string]uint8, len(p.Fallbacks))
+	var chain []string
 	for _, k := range keys {
-		path := "fallbacks[" + strconv.Quote(k) + "]"
+		path := fallbackPath(k)
 		v := p.Fallbacks[k]
 		switch {
 		case k == "":
@@ -186,15 +233,31 @@ func (p Plan) validateFallbacks() error {
 		case v == k:
 			return fieldErr(path, "variant %q falls back to itself", k)
 		}
-		chain := []string{k}
-		for cur, ok := v, true; ok; cur, ok = p.Fallbacks[cur] {
-			if slices.Contains(chain, cur) {
-				return fieldErr(path, "fallback cycle %v", append(chain, cur))
+		chain = chain[:0]
+		for cur, ok := k, true; ok && state[cur] != checked; cur, ok = p.Fallbacks[cur] {
+			if state[cur] == onChain {
+				return fieldErr(path, "fallback cycle %s", formatChain(append(chain, cur)))
 			}
+			state[cur] = onChain
 			chain = append(chain, cur)
+		}
+		for _, c := range chain {
+			state[c] = checked
 		}
 	}
 	return nil
+}
+
+func fallbackPath(variant string) string { return "fallbacks[" + strconv.Quote(variant) + "]" }
+
+// formatChain formats a chain of variants as [a b c a], eliding the middle
+// of a long one.
+func formatChain(chain []string) string {
+	const keep = 8
+	if len(chain) <= 2*keep {
+		return fmt.Sprint(chain)
+	}
+	return fmt.Sprintf("%v ... (%d variants) ... %v", chain[:keep], len(chain)-2*keep, chain[len(chain)-keep:])
 }
 
 // CheckVariants reports the first variant that p refers to and known does
@@ -222,7 +285,7 @@ func (p Plan) CheckVariants(known func(variant string) bool) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		path := "fallbacks[" + strconv.Quote(k) + "]"
+		path := fallbackPath(k)
 		if !known(k) {
 			return unknown(path, k)
 		}

@@ -1,62 +1,79 @@
-package strategy
+package strategy_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/strategy"
 )
 
-func validPlan() Plan {
-	return Plan{
+func validPlan() strategy.Plan {
+	return strategy.Plan{
 		Name: "checkout",
 		Audiences: []audience.Audience{{
 			Name:       "california",
 			Conditions: audience.Condition{Key: "location", Op: audience.OpEquals, Value: "california"},
 		}},
-		Rules:     []Rule{{Audience: "california", Split: split("a", 50, "b", 50)}},
+		Rules:     []strategy.Rule{{Audience: "california", Split: split("a", 50, "b", 50)}},
 		Default:   split("a", 90, "b", 10),
 		Fallbacks: map[string]string{"b": "a"},
-		Shadows:   []Mirror{{Variant: "c", Percent: 10}},
+		Shadows:   []strategy.Mirror{{Variant: "c", Percent: 10}},
 	}
 }
 
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
-		mutate func(p *Plan)
+		mutate func(p *strategy.Plan)
 		path   string // the field path the error must name
 		text   string // a fragment of the message
 	}{
-		{"empty name", func(p *Plan) { p.Name = "" }, "name", "empty plan name"},
-		{"weights short", func(p *Plan) { p.Default = split("a", 50, "b", 40) }, "default", "weights sum to 90, want 100"},
-		{"weights over", func(p *Plan) { p.Rules[0].Split = split("a", 60, "b", 50) }, "rules[0].split", "weights sum to 110"},
-		{"negative weight", func(p *Plan) { p.Default = split("a", 110, "b", -10) }, "default[1].weight", "want >= 0"},
-		{"NaN weight", func(p *Plan) { p.Default[1].Weight = math.NaN() }, "default[1].weight", "finite"},
-		{"Inf weight", func(p *Plan) { p.Default[0].Weight = math.Inf(1) }, "default[0].weight", "finite"},
-		{"duplicate variant", func(p *Plan) { p.Default = split("a", 50, "a", 50) }, "default[1].variant", `duplicate variant "a"`},
-		{"empty variant", func(p *Plan) { p.Default[0].Variant = "" }, "default[0].variant", "empty variant"},
-		{"empty default", func(p *Plan) { p.Default = nil }, "default", "empty split"},
-		{"unknown audience", func(p *Plan) { p.Rules[0].Audience = "texas" }, "rules[0].audience", `unknown audience "texas"`},
-		{"empty rule audience", func(p *Plan) { p.Rules[0].Audience = "" }, "rules[0].audience", "empty audience"},
-		{"duplicate audience", func(p *Plan) { p.Audiences = append(p.Audiences, p.Audiences[0]) }, "audiences[1].name", "duplicate audience"},
-		{"unnamed audience", func(p *Plan) { p.Audiences[0].Name = "" }, "audiences[0].name", "empty audience name"},
-		{"bad audience operator", func(p *Plan) { p.Audiences[0].Conditions.Op = "resembles" }, "audiences[0].conditions.op", "resembles"},
-		{"duplicate rule", func(p *Plan) { p.Rules = append(p.Rules, p.Rules[0]) }, "rules[1].name", "duplicate rule"},
-		{"self fallback", func(p *Plan) { p.Fallbacks["a"] = "a" }, `fallbacks["a"]`, "itself"},
-		{"fallback cycle", func(p *Plan) { p.Fallbacks["a"] = "b" }, `fallbacks["a"]`, "cycle"},
-		{"empty fallback", func(p *Plan) { p.Fallbacks["b"] = "" }, `fallbacks["b"]`, "empty fallback"},
-		{"shadow percent 0", func(p *Plan) { p.Shadows[0].Percent = 0 }, "shadows[0].percent", "want (0, 100]"},
-		{"shadow percent NaN", func(p *Plan) { p.Shadows[0].Percent = math.NaN() }, "shadows[0].percent", "want (0, 100]"},
-		{"duplicate shadow", func(p *Plan) { p.Shadows = append(p.Shadows, p.Shadows[0]) }, "shadows[1].variant", "duplicate shadow"},
-		{"too many shadows", func(p *Plan) {
-			for i := range MaxShadows {
-				p.Shadows = append(p.Shadows, Mirror{Variant: string(rune('d' + i)), Percent: 1})
+		{"empty name", func(p *strategy.Plan) { p.Name = "" }, "name", "empty plan name"},
+		{"weights short", func(p *strategy.Plan) { p.Default = split("a", 50, "b", 40) }, "default", "weights sum to 90, want 100"},
+		{"weights over", func(p *strategy.Plan) { p.Rules[0].Split = split("a", 60, "b", 50) }, "rules[0].split", "weights sum to 110"},
+		{"negative weight", func(p *strategy.Plan) { p.Default = split("a", 110, "b", -10) }, "default[1].weight", "want >= 0"},
+		{"NaN weight", func(p *strategy.Plan) { p.Default[1].Weight = math.NaN() }, "default[1].weight", "finite"},
+		{"Inf weight", func(p *strategy.Plan) { p.Default[0].Weight = math.Inf(1) }, "default[0].weight", "finite"},
+		{"duplicate variant", func(p *strategy.Plan) { p.Default = split("a", 50, "a", 50) }, "default[1].variant", `duplicate variant "a"`},
+		{"empty variant", func(p *strategy.Plan) { p.Default[0].Variant = "" }, "default[0].variant", "empty variant"},
+		{"empty default", func(p *strategy.Plan) { p.Default = nil }, "default", "empty split"},
+		{"unknown audience", func(p *strategy.Plan) { p.Rules[0].Audience = "texas" }, "rules[0].audience", `unknown audience "texas"`},
+		{"empty rule audience", func(p *strategy.Plan) { p.Rules[0].Audience = "" }, "rules[0].audience", "empty audience"},
+		{"duplicate audience", func(p *strategy.Plan) { p.Audiences = append(p.Audiences, p.Audiences[0]) }, "audiences[1].name", "duplicate audience"},
+		{"unnamed audience", func(p *strategy.Plan) { p.Audiences[0].Name = "" }, "audiences[0].name", "empty audience name"},
+		{"bad audience operator", func(p *strategy.Plan) { p.Audiences[0].Conditions.Op = "resembles" }, "audiences[0].conditions.op", "resembles"},
+		{"duplicate rule", func(p *strategy.Plan) { p.Rules = append(p.Rules, p.Rules[0]) }, "rules[1].name", "duplicate rule"},
+		{"self fallback", func(p *strategy.Plan) { p.Fallbacks["a"] = "a" }, `fallbacks["a"]`, "itself"},
+		{"fallback cycle", func(p *strategy.Plan) { p.Fallbacks["a"] = "b" }, `fallbacks["a"]`, "cycle"},
+		{"empty fallback", func(p *strategy.Plan) { p.Fallbacks["b"] = "" }, `fallbacks["b"]`, "empty fallback"},
+		{"shadow percent 0", func(p *strategy.Plan) { p.Shadows[0].Percent = 0 }, "shadows[0].percent", "want (0, 100]"},
+		{"shadow percent NaN", func(p *strategy.Plan) { p.Shadows[0].Percent = math.NaN() }, "shadows[0].percent", "want (0, 100]"},
+		{"duplicate shadow", func(p *strategy.Plan) { p.Shadows = append(p.Shadows, p.Shadows[0]) }, "shadows[1].variant", "duplicate shadow"},
+		{"too many shadows", func(p *strategy.Plan) {
+			for i := range strategy.MaxShadows {
+				p.Shadows = append(p.Shadows, strategy.Mirror{Variant: string(rune('d' + i)), Percent: 1})
 			}
 		}, "shadows", "at most 8"},
-		{"noise floor", func(p *Plan) { p.NoiseFloor = 101 }, "noise_floor", "want [0, 100]"},
+		{"noise floor", func(p *strategy.Plan) { p.NoiseFloor = 101 }, "noise_floor", "want [0, 100]"},
+		{"shadow serves the default", func(p *strategy.Plan) { p.Shadows[0].Variant = "a" }, "shadows[0].variant", `shadow "a" also serves units (default[0] has weight 90)`},
+		{"shadow serves a rule", func(p *strategy.Plan) {
+			p.Default = split("a", 100, "c", 0)
+			p.Rules[0].Split = split("a", 50, "c", 50)
+		}, "shadows[0].variant", "(rules[0].split[1] has weight 50), whose mirrored calls would compare it with itself; to measure that, set noise_floor instead"},
+		{"duplicate variant in a large split", func(p *strategy.Plan) {
+			p.Default = evenSplit(1000)
+			p.Default[999].Variant = "v17"
+		}, "default[999].variant", `duplicate variant "v17"`},
+		{"long fallback cycle", func(p *strategy.Plan) {
+			p.Fallbacks = chain(4000)
+			p.Fallbacks["v0000"] = "v3999"
+		}, `fallbacks["v0000"]`, "fallback cycle [v0000 v3999 v3998 v3997 v3996 v3995 v3994 v3993] ... (3985 variants) ... [v0007 v0006 v0005 v0004 v0003 v0002 v0001 v0000]"},
 	}
 	if err := validPlan().Validate(); err != nil {
 		t.Fatalf("valid plan: %v", err)
@@ -66,7 +83,7 @@ func TestValidate(t *testing.T) {
 			p := validPlan().Clone()
 			tc.mutate(&p)
 			err := p.Validate()
-			var pe *Error
+			var pe *strategy.Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("Validate = %v, want *Error", err)
 			}
@@ -76,11 +93,59 @@ func TestValidate(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.text) || !strings.HasPrefix(err.Error(), "strategy: ") {
 				t.Errorf("error %q, want it to start with \"strategy: \" and contain %q", err, tc.text)
 			}
-			if !errors.Is(err, ErrInvalidPlan) {
+			if !errors.Is(err, strategy.ErrInvalidPlan) {
 				t.Errorf("error does not match ErrInvalidPlan")
 			}
 		})
 	}
+}
+
+// TestShadowAtZeroWeight checks that a variant held at weight 0 in every
+// split (a candidate not yet serving) may be a shadow, and so may a
+// fallback.
+func TestShadowAtZeroWeight(t *testing.T) {
+	p := strategy.Plan{
+		Name:      "p",
+		Default:   split("a", 100, "b", 0),
+		Fallbacks: map[string]string{"a": "b"},
+		Shadows:   []strategy.Mirror{{Variant: "b", Percent: 100}},
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestValidateLinear checks that validation takes linear time in long
+// fallback chains (4,000 links took 50 s when each was walked from every
+// key) and large splits: 20,000 links and a 20,000-variant split validate
+// in well under a second.
+func TestValidateLinear(t *testing.T) {
+	p := strategy.Plan{Name: "p", Default: evenSplit(20000), Fallbacks: chain(20000)}
+	start := time.Now()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Validate took %v", d)
+	}
+}
+
+// chain returns fallbacks v(n-1) -> ... -> v1 -> v0.
+func chain(n int) map[string]string {
+	m := make(map[string]string, n)
+	for i := 1; i < n; i++ {
+		m[fmt.Sprintf("v%04d", i)] = fmt.Sprintf("v%04d", i-1)
+	}
+	return m
+}
+
+// evenSplit returns a split of n variants v0 ... v(n-1) of equal weight.
+func evenSplit(n int) strategy.Split {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "v" + strconv.Itoa(i)
+	}
+	return strategy.Even(names...)
 }
 
 func TestCheckVariants(t *testing.T) {
@@ -95,8 +160,8 @@ func TestCheckVariants(t *testing.T) {
 	}
 	for _, tc := range tests {
 		err := p.CheckVariants(func(v string) bool { return known[v] && v != tc.missing })
-		var pe *Error
-		if !errors.As(err, &pe) || pe.Path != tc.path || !errors.Is(err, ErrUnknownVariant) || !errors.Is(err, ErrInvalidPlan) {
+		var pe *strategy.Error
+		if !errors.As(err, &pe) || pe.Path != tc.path || !errors.Is(err, strategy.ErrUnknownVariant) || !errors.Is(err, strategy.ErrInvalidPlan) {
 			t.Errorf("without %s: %v, want unknown variant at %s", tc.missing, err, tc.path)
 		}
 		if !strings.Contains(err.Error(), `unknown variant "`+tc.missing+`"`) {
@@ -108,14 +173,14 @@ func TestCheckVariants(t *testing.T) {
 func TestConstructors(t *testing.T) {
 	tests := []struct {
 		name string
-		plan Plan
+		plan strategy.Plan
 		want string // variant of an ordinary key
 	}{
-		{"bigbang", BigBang("v2"), "v2"},
-		{"canary 0", Canary("v1", "v2", 0), "v1"},
-		{"canary 100", Canary("v1", "v2", 100), "v2"},
-		{"shadow", Shadow("live", "cand"), "live"},
-		{"ab", ABTest("exp", Split{{"a", 100}, {"b", 0}}), "a"},
+		{"bigbang", strategy.BigBang("v2"), "v2"},
+		{"canary 0", strategy.Canary("v1", "v2", 0), "v1"},
+		{"canary 100", strategy.Canary("v1", "v2", 100), "v2"},
+		{"shadow", strategy.Shadow("live", "cand"), "live"},
+		{"ab", strategy.ABTest("exp", strategy.Split{{"a", 100}, {"b", 0}}), "a"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,10 +192,10 @@ func TestConstructors(t *testing.T) {
 			}
 		})
 	}
-	if err := Canary("v1", "v2", 120).Validate(); err == nil {
+	if err := strategy.Canary("v1", "v2", 120).Validate(); err == nil {
 		t.Error("Canary(120) is valid, want an error")
 	}
-	if c := Canary("v1", "v2", 5); c.Fallbacks["v2"] != "v1" {
+	if c := strategy.Canary("v1", "v2", 5); c.Fallbacks["v2"] != "v1" {
 		t.Errorf("Canary fallbacks = %v, want v2 -> v1", c.Fallbacks)
 	}
 }
@@ -138,17 +203,17 @@ func TestConstructors(t *testing.T) {
 func TestSplitHelpers(t *testing.T) {
 	s := split("a", 30, "b", 30, "c", 40)
 	w := s.WithWeight("b", 65)
-	if err := w.validate("s"); err != nil || w.Weight("b") != 65 || math.Abs(w.Weight("a")-15) > 1e-9 {
+	if err := strategy.ABTest("s", w).Validate(); err != nil || w.Weight("b") != 65 || math.Abs(w.Weight("a")-15) > 1e-9 {
 		t.Errorf("WithWeight = %v (%v)", w, err)
 	}
 	wo := s.Without("b")
-	if err := wo.validate("s"); err != nil || len(wo) != 2 || math.Abs(wo.Weight("c")-400.0/7) > 1e-9 {
+	if err := strategy.ABTest("s", wo).Validate(); err != nil || len(wo) != 2 || math.Abs(wo.Weight("c")-400.0/7) > 1e-9 {
 		t.Errorf("Without = %v (%v)", wo, err)
 	}
 	if s.Weight("b") != 30 {
 		t.Errorf("helpers modified their receiver: %v", s)
 	}
-	z := Split{{"a", 100}, {"b", 0}}.WithWeight("a", 40)
+	z := strategy.Split{{"a", 100}, {"b", 0}}.WithWeight("a", 40)
 	if z.Weight("b") != 60 {
 		t.Errorf("WithWeight from all-zero others = %v", z)
 	}
@@ -168,10 +233,10 @@ func TestClone(t *testing.T) {
 	}
 }
 
-func split(pairs ...any) Split {
-	var s Split
+func split(pairs ...any) strategy.Split {
+	var s strategy.Split
 	for i := 0; i < len(pairs); i += 2 {
-		s = append(s, Arm{Variant: pairs[i].(string), Weight: float64(pairs[i+1].(int))})
+		s = append(s, strategy.Arm{Variant: pairs[i].(string), Weight: float64(pairs[i+1].(int))})
 	}
 	return s
 }
