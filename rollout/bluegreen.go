@@ -84,13 +84,14 @@ type BlueGreenStatus struct {
 }
 
 // NewBlueGreen validates cfg and returns a BlueGreen. It does not call the
-// target: start the router with strategy.Plan().
+// target: start the router with strategy.Plan(). For a missing Target, or
+// Live and Standby not two variants, it returns an error matching ErrConfig
+// that names the field ("rollout: BlueGreenConfig.Standby ..."); for an
+// invalid plan (a bad Name, say), one matching both ErrConfig and
+// strategy.ErrInvalidPlan.
 func NewBlueGreen(cfg BlueGreenConfig) (*BlueGreen, error) {
-	if cfg.Target == nil {
-		return nil, fmt.Errorf("rollout: bluegreen: target required")
-	}
-	if cfg.Live == "" || cfg.Standby == "" || cfg.Live == cfg.Standby {
-		return nil, fmt.Errorf("rollout: bluegreen: live %q and standby %q must be two variants", cfg.Live, cfg.Standby)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Name == "" {
 		cfg.Name = "bluegreen"
@@ -100,7 +101,7 @@ func NewBlueGreen(cfg BlueGreenConfig) (*BlueGreen, error) {
 	}
 	b := &BlueGreen{cfg: cfg, live: cfg.Live, standby: cfg.Standby}
 	if err := b.planFor(b.live, b.standby).Validate(); err != nil {
-		return nil, fmt.Errorf("rollout: bluegreen: %w", err)
+		return nil, planError("BlueGreenConfig: plan", err)
 	}
 	ev, err := newEvents(cfg.OnEvent, cfg.Logger, cfg.MeterProvider, "bluegreen", cfg.Name)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 // Guardrails configure the checks a Rollout runs on every Step, comparing the
 // candidate with the baseline on the same step window. The zero value checks
 // the error rate and the latency with always-valid tests, and the sample
-// ratio, with the defaults documented on each field.
+// ratio, with the defaults documented on each field. NewRollout refuses
+// Guardrails with a field out of its range (NaN and ±Inf included).
 //
 // Every statistical check is a mixture sequential probability ratio test
 // (stats.MixtureSPRT), whose p-value stays valid however often it is looked
@@ -26,29 +27,32 @@ type Guardrails struct {
 	// ErrorEffect². Zero means 0.02. The test runs on Agresti–Caffo
 	// adjusted proportions ((errors+1)/(requests+2)), so a baseline with no
 	// error still has a variance and a candidate with errors is caught.
+	// Otherwise it must be in (0, 1].
 	ErrorEffect float64
 	// MaxErrorRate is an absolute ceiling on the candidate's error rate,
-	// checked once it has MinSamples requests, without a test. Zero means
-	// no ceiling.
+	// checked once it has MinSamples requests, without a test: a fraction
+	// in [0, 1] (0.05 for 5%). Zero means no ceiling.
 	MaxErrorRate float64
 	// NoLatency turns the latency check off.
 	NoLatency bool
 	// LatencyEffect is the slowdown, as a difference of mean log latencies,
-	// the latency test is tuned to detect. Zero means ln(1.25).
+	// the latency test is tuned to detect. Zero means ln(1.25); otherwise
+	// it must be positive.
 	LatencyEffect float64
 	// MaxLatencyRatio is the smallest ratio of geometric mean latencies
 	// (candidate/baseline) that fails the check once the test is
 	// significant: a significant but smaller slowdown is tolerated. Zero
-	// means 1.1.
+	// means 1.1; otherwise it must be at least 1.
 	MaxLatencyRatio float64
-	// Metrics are checks on user-reported metrics (Rollout.RecordMetric).
+	// Metrics are checks on user-reported metrics (Rollout.RecordMetric),
+	// at most one per metric name.
 	Metrics []MetricGuardrail
 	// NoSRM turns the sample-ratio-mismatch check off.
 	NoSRM bool
 	// SRMAlpha is the p-value below which the split of the step window's
 	// requests between baseline and candidate (chi-square goodness of fit
 	// against the step's weights) halts the rollout as broken
-	// instrumentation. Zero means 0.0001.
+	// instrumentation. Zero means 0.0001; otherwise it must be in (0, 1).
 	SRMAlpha float64
 }
 
@@ -57,7 +61,7 @@ type MetricGuardrail struct {
 	// Name is the metric's name, as given to RecordMetric.
 	Name string
 	// Effect is the difference of means the test is tuned to detect, in
-	// the metric's units. It must be positive.
+	// the metric's units. It must be positive and finite.
 	Effect float64
 	// LowerIsWorse says that a drop of the metric is the harm (a
 	// conversion rate, a revenue). False means a rise is (a cost).
@@ -78,18 +82,6 @@ func (g Guardrails) withDefaults() Guardrails {
 		g.SRMAlpha = 0.0001
 	}
 	return g
-}
-
-func (g Guardrails) validate() error {
-	if !(g.ErrorEffect > 0) || !(g.LatencyEffect > 0) || !(g.MaxLatencyRatio > 0) || !(g.SRMAlpha > 0 && g.SRMAlpha < 1) || g.MaxErrorRate < 0 || g.MaxErrorRate > 1 {
-		return fmt.Errorf("rollout: guardrails: effects, ratio and SRM alpha must be positive, SRM alpha and max error rate at most 1")
-	}
-	for i, m := range g.Metrics {
-		if m.Name == "" || !(m.Effect > 0) {
-			return fmt.Errorf("rollout: guardrails: metrics[%d]: name required and effect must be positive", i)
-		}
-	}
-	return nil
 }
 
 // tests returns the number of statistical tests run at each step.
@@ -264,15 +256,17 @@ func (c guardrailChecker) check(f *Figures, base, cand VariantWindow, minSamples
 
 // Gate is the health gate of each batch of a Rolling update: thresholds on
 // the new version's figures over the batch window. The zero value fails a
-// batch whose error rate exceeds 5% and does not check latency.
+// batch whose error rate exceeds 5% and does not check latency. NewRolling
+// refuses a Gate with a field out of its range (NaN and ±Inf included).
 type Gate struct {
-	// MaxErrorRate is the highest error rate the new version may show.
-	// Zero means 0.05.
+	// MaxErrorRate is the highest error rate the new version may show: a
+	// fraction in [0, 1] (0.05 for 5%). Zero means 0.05.
 	MaxErrorRate float64
 	// MaxLatency is the highest LatencyQuantile of the new version's
-	// latency. Zero means no latency gate.
+	// latency. Zero means no latency gate; negative is an error.
 	MaxLatency time.Duration
-	// LatencyQuantile is the quantile MaxLatency bounds. Zero means 0.9.
+	// LatencyQuantile is the quantile MaxLatency bounds, in (0, 1) (0.99
+	// for p99). Zero means 0.9.
 	LatencyQuantile float64
 }
 

@@ -6,7 +6,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -19,13 +18,14 @@ type RollingConfig struct {
 	// Old is the version being replaced, New its replacement.
 	Old, New string
 	// Batches is the number of equal batches: batch k (from 1) sends
-	// k*100/Batches percent of units to New. Zero means 4.
+	// k*100/Batches percent of units to New, 1 to 100. Zero means 4.
 	Batches int
 	// Pause is how long each batch is held at least before the next one.
-	// Zero means none.
+	// Zero means none; negative is an error.
 	Pause time.Duration
 	// MinSamples is how many requests New must have in a batch's window
-	// before the batch can pass or fail. Zero means 100.
+	// before the batch can pass or fail. Zero means 100; negative is an
+	// error.
 	MinSamples int64
 	// Gate is the health gate of every batch, the last one included.
 	Gate Gate
@@ -65,13 +65,18 @@ type Rolling struct {
 }
 
 // NewRolling validates cfg and returns a pending Rolling update; its first
-// Step applies the first batch.
+// Step applies the first batch. For a bad field — a required one missing,
+// Batches outside 0 to 100, a negative duration or minimum, a Gate rate
+// outside [0, 1] or quantile outside (0, 1), NaN or ±Inf — it returns an
+// error matching ErrConfig that names the field's path
+// ("rollout: RollingConfig.Gate.MaxErrorRate is 5, ..."); for an invalid
+// plan, one matching both ErrConfig and strategy.ErrInvalidPlan.
 func NewRolling(cfg RollingConfig) (*Rolling, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Batches == 0 {
 		cfg.Batches = 4
-	}
-	if cfg.Batches < 0 || cfg.Batches > 100 {
-		return nil, fmt.Errorf("rollout: rolling: %d batches, want 1 to 100", cfg.Batches)
 	}
 	if cfg.Plan.Name == "" && cfg.Old != "" && cfg.New != "" {
 		cfg.Plan = strategy.Plan{

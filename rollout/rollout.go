@@ -79,14 +79,16 @@ type RolloutConfig struct {
 	// last step, if below 100, is followed by the promotion to 100%; a
 	// step of 100 is the promotion. Nil means 1, 5, 25, 50, 100.
 	Steps []float64
-	// MinDuration is how long each step is held at least. Zero means none.
+	// MinDuration is how long each step is held at least. Zero means none;
+	// negative is an error.
 	MinDuration time.Duration
 	// MinSamples is how many requests each of the two variants must have
 	// in a step's window before any verdict and before the step can pass.
-	// Zero means 100.
+	// Zero means 100; negative is an error.
 	MinSamples int64
 	// Alpha bounds the probability of rolling back a candidate that is no
-	// worse than the baseline, over the whole rollout. Zero means 0.05.
+	// worse than the baseline, over the whole rollout, in (0, 1). Zero
+	// means 0.05.
 	Alpha float64
 	// Guardrails are the checks run on each step window.
 	Guardrails Guardrails
@@ -171,20 +173,20 @@ type Status struct {
 }
 
 // NewRollout validates cfg and returns a pending Rollout; its first Step
-// applies the first step's plan. It returns an error if a required field is
-// missing, the steps are not ascending in (0, 100], a guardrail is invalid,
-// or the plan is invalid (matching strategy.ErrInvalidPlan).
+// applies the first step's plan. For a bad field — a required one missing,
+// steps not ascending in (0, 100], a negative minimum, Alpha outside
+// (0, 1), a guardrail out of its range, NaN or ±Inf anywhere — it returns
+// an error matching ErrConfig that names the field's path
+// ("rollout: RolloutConfig.Guardrails.MaxErrorRate is 5, ..."); for an
+// invalid plan, one matching both ErrConfig and strategy.ErrInvalidPlan.
 func NewRollout(cfg RolloutConfig) (*Rollout, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Alpha == 0 {
 		cfg.Alpha = 0.05
 	}
-	if !(cfg.Alpha > 0 && cfg.Alpha < 1) {
-		return nil, fmt.Errorf("rollout: rollout: alpha %v must be in (0, 1)", cfg.Alpha)
-	}
 	cfg.Guardrails = cfg.Guardrails.withDefaults()
-	if err := cfg.Guardrails.validate(); err != nil {
-		return nil, err
-	}
 	steps := cfg.Steps
 	if steps == nil {
 		steps = []float64{1, 5, 25, 50, 100}
@@ -229,7 +231,11 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 	r := &Rollout{cfg: cfg, steps: slices.Clone(steps), check: c, window: cfg.Window, kind: kind}
 	for _, pct := range []float64{0, r.steps[0], 100} {
 		if err := r.planAt(pct).Validate(); err != nil {
-			return nil, fmt.Errorf("rollout: %s: plan at %g%%: %w", kind, pct, err)
+			path := "RolloutConfig.Plan"
+			if kind == "rolling" {
+				path = "RollingConfig.Plan"
+			}
+			return nil, planError(fmt.Sprintf("%s at %g%%", path, pct), err)
 		}
 	}
 	name := r.planAt(0).Name
