@@ -224,12 +224,12 @@ func BenchmarkPredictShadowPaced(b *testing.B) {
 	p := ruleAndCanary()
 	p.Shadows = []strategy.Mirror{{Variant: "shadow", Percent: 100}}
 	done := make(chan struct{}, 1)
-	sink := shadow.SinkFunc(func(context.Context, shadow.Comparison) { done <- struct{}{} })
+	sink := shadow.SinkFunc[float64](func(context.Context, shadow.Comparison, float64, float64) { done <- struct{}{} })
 	vs := map[string]Predictor[float64, float64]{}
 	for i, n := range []string{"stable", "next", "west", "shadow"} {
 		vs[n] = model{w: float64(i + 1)}
 	}
-	r, err := New(Config[float64, float64]{Variants: vs, Plan: p, ShadowSinks: []shadow.Sink{sink}})
+	r, err := New(Config[float64, float64]{Variants: vs, Plan: p, ShadowSinks: []shadow.Sink[float64]{sink}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -50,15 +50,12 @@ type Config[In, Out any] struct {
 	// Nil means shadow.DeepEqual; see shadow.FloatTolerance,
 	// shadow.ArgmaxAgree and shadow.By for others.
 	Compare func(primary, shadow Out) bool
-	// ShadowSinks receive every comparison, on the shadow pool's workers;
-	// a sink that also implements shadow.OutputSink[Out] receives both
-	// outputs too. Nil means only the built-in aggregator (ShadowReport)
-	// records them.
-	ShadowSinks []shadow.Sink
-	// ShadowOutputs receive every comparison with both outputs, on the
-	// shadow pool's workers, such as shadow.DriftSink for distribution
-	// drift. Nil means none.
-	ShadowOutputs []shadow.OutputSink[Out]
+	// ShadowSinks receive every comparison with both outputs, on the shadow
+	// pool's workers: a log of disagreements, shadow.DriftSink for
+	// distribution drift, another shadow.Aggregator. A nil element is an
+	// error. Nil means only the built-in aggregator (ShadowReport) records
+	// the comparisons.
+	ShadowSinks []shadow.Sink[Out]
 	// CopyInput, if not nil, is called on the request's goroutine to copy
 	// the input before it is handed to shadows. A shadow reads its input
 	// on another goroutine after Predict has returned, so callers that
@@ -150,7 +147,7 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 	r.shadow, err = newShadowing(cfg, r.tel)
 	if err != nil {
 		r.tel.close()
-		return nil, fmt.Errorf("router: Config.Shadow: %w", err)
+		return nil, fmt.Errorf("router: %w", err)
 	}
 	s.observers = append([]Observer(nil), cfg.Observers...)
 	r.snap.Store(s)

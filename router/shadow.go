@@ -2,8 +2,12 @@ package router
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
+	"github.com/varroute/varroute/internal/shadowpool"
 	"github.com/varroute/varroute/shadow"
 )
 
@@ -22,15 +26,16 @@ type shadowTask[In, Out any] struct {
 // shadowing is the router's shadow machinery; it exists for every router
 // (the pool starts no goroutine until the first mirrored call).
 type shadowing[In, Out any] struct {
-	pool    *shadow.Pool[shadowTask[In, Out]]
+	pool    *shadowpool.Pool[shadowTask[In, Out]]
 	agg     *shadow.Aggregator
 	compare func(primary, shadow Out) bool
-	sinks   []shadow.Sink
-	outs    []shadow.OutputSink[Out]
+	sinks   []shadow.Sink[Out]
 	copyIn  func(In) In
 	tel     *telemetry
 }
 
+// newShadowing returns the shadow machinery cfg asks for, or an error naming
+// the field of cfg that is wrong (the caller prefixes it with "router: ").
 func newShadowing[In, Out any](cfg Config[In, Out], tel *telemetry) (*shadowing[In, Out], error) {
 	sh := &shadowing[In, Out]{
 		tel:     tel,
@@ -41,23 +46,15 @@ func newShadowing[In, Out any](cfg Config[In, Out], tel *telemetry) (*shadowing[
 	if sh.compare == nil {
 		sh.compare = shadow.DeepEqual[Out]
 	}
-	for _, s := range cfg.ShadowSinks {
+	for i, s := range cfg.ShadowSinks {
 		if s == nil {
-			continue
-		}
-		sh.sinks = append(sh.sinks, s)
-		if o, ok := s.(shadow.OutputSink[Out]); ok {
-			sh.outs = append(sh.outs, o)
+			return nil, fmt.Errorf("Config.ShadowSinks[%d] is nil", i)
 		}
 	}
-	for _, o := range cfg.ShadowOutputs {
-		if o != nil {
-			sh.outs = append(sh.outs, o)
-		}
-	}
-	pool, err := shadow.NewPool(cfg.Shadow, sh.run)
+	sh.sinks = append(sh.sinks, cfg.ShadowSinks...)
+	pool, err := shadowpool.New(cfg.Shadow, sh.run)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("Config.Shadow.%w", err)
 	}
 	sh.pool = pool
 	return sh, nil
@@ -67,20 +64,57 @@ func newShadowing[In, Out any](cfg Config[In, Out], tel *telemetry) (*shadowing[
 func (sh *shadowing[In, Out]) run(ctx context.Context, t shadowTask[In, Out]) error {
 	defer t.v.exit()
 	cctx, span := sh.tel.shadowSpan(ctx, shadow.Info{Primary: t.primary, Shadow: t.v.name, NoiseFloor: t.noiseFloor})
-	out, c := shadow.Call(cctx, t.v.p, t.in, t.primaryOut, sh.compare)
+	out, c := callShadow(cctx, t.v, t.in, t.primaryOut, sh.compare)
 	c.Primary, c.Shadow, c.NoiseFloor, c.PrimaryLatency = t.primary, t.v.name, t.noiseFloor, t.primaryLat
 	if span != nil {
 		endShadowSpan(span, &c)
 	}
 	sh.tel.recordShadow(ctx, t.attrs, t.pi, t.si, &c)
-	sh.agg.Record(ctx, c)
+	sh.agg.Add(c)
 	for _, s := range sh.sinks {
-		s.Record(ctx, c)
+		s.Record(ctx, c, t.primaryOut, out)
 	}
-	for _, s := range sh.outs {
-		s.RecordOutputs(ctx, c, t.primaryOut, out)
+	if c.Panicked {
+		return shadowpool.ErrPanic
 	}
 	return c.Err
+}
+
+// callShadow runs v as a shadow and compares its answer with the primary's:
+// it calls the predictor as a request would (a panic becomes a *PanicError,
+// an error is wrapped with the variant's name), compares the answer with
+// equal (a panic there becomes a *PanicError too), measures the shadow's
+// latency, and fills Agreed, ShadowLatency, Err, TimedOut and Panicked. out
+// is the shadow's answer, zero when Err is not nil. TimedOut is judged
+// against ctx's deadline.
+func callShadow[In, Out any](ctx context.Context, v *variant[In, Out], in In, primary Out, equal func(primary, shadow Out) bool) (out Out, c shadow.Comparison) {
+	start := time.Now()
+	out, c.Err = v.invoke(ctx, in)
+	if c.Err == nil {
+		c.Agreed, c.Err = agree(v.name, equal, primary, out)
+	}
+	end := time.Now()
+	c.ShadowLatency = end.Sub(start)
+	if c.Err != nil {
+		var zero Out
+		out, c.Agreed = zero, false
+		c.Panicked = errors.Is(c.Err, ErrPredictorPanic)
+		c.TimedOut = !c.Panicked && errors.Is(c.Err, context.DeadlineExceeded)
+	}
+	if d, ok := ctx.Deadline(); ok && !end.Before(d) && !c.Panicked {
+		c.TimedOut = true
+	}
+	return out, c
+}
+
+// agree calls equal, turning a panic into an error that wraps a *PanicError.
+func agree[Out any](name string, equal func(primary, shadow Out) bool, primary, out Out) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, fmt.Errorf("router: comparing shadow %q: %w", name, &PanicError{Variant: name, Value: r, Stack: debug.Stack()})
+		}
+	}()
+	return equal(primary, out), nil
 }
 
 // mirror submits the unit's shadow calls (and its noise-floor call) after

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -215,21 +216,182 @@ func TestNoiseFloorAndCopyInput(t *testing.T) {
 }
 
 func TestCompareAndSinks(t *testing.T) {
-	var got []shadow.Comparison
+	type record struct {
+		c               shadow.Comparison
+		primary, shadow string
+	}
+	var got []record
 	var mu sync.Mutex
-	sink := shadow.SinkFunc(func(_ context.Context, c shadow.Comparison) { mu.Lock(); got = append(got, c); mu.Unlock() })
+	sink := shadow.SinkFunc[string](func(_ context.Context, c shadow.Comparison, p, s string) {
+		mu.Lock()
+		got = append(got, record{c, p, s})
+		mu.Unlock()
+	})
+	drift := shadow.NewDrift(10)
 	r := shadowRouter(t, strategy.Shadow("live", "cand"), map[string]Predictor[string, string]{"live": echo("LIVE"), "cand": echo("live")},
 		Config[string, string]{
-			Compare:     func(a, b string) bool { return len(a) == len(b) },
-			ShadowSinks: []shadow.Sink{sink},
+			Compare: func(a, b string) bool { return len(a) == len(b) },
+			ShadowSinks: []shadow.Sink[string]{
+				sink,
+				shadow.DriftSink(drift, "cand", func(s string) float64 { return float64(len(s)) }),
+			},
 		})
 	_, _ = r.Predict(context.Background(), Unit{Key: "u"}, "in")
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || !got[0].Agreed || got[0].Primary != "live" || got[0].Shadow != "cand" {
-		t.Errorf("sink got %+v", got)
+	if len(got) != 1 || !got[0].c.Agreed || got[0].c.Primary != "live" || got[0].c.Shadow != "cand" {
+		t.Fatalf("sink got %+v", got)
 	}
+	if got[0].primary != "LIVE" || got[0].shadow != "live" {
+		t.Errorf("sink got outputs %q and %q, want LIVE and live", got[0].primary, got[0].shadow)
+	}
+	if drift.Len() != 1 || drift.KS() != 0 {
+		t.Errorf("drift window %d, KS %v: want one pair of equal lengths", drift.Len(), drift.KS())
+	}
+}
+
+func TestShadowConfigErrors(t *testing.T) {
+	vs := map[string]Predictor[string, string]{"live": echo("live")}
+	tests := []struct {
+		name string
+		cfg  Config[string, string]
+		want string
+	}{
+		{"negative MaxInFlight", Config[string, string]{Shadow: shadow.Config{MaxInFlight: -1}}, "router: Config.Shadow.MaxInFlight is -1, want 0 to 1048576"},
+		{"negative Timeout", Config[string, string]{Shadow: shadow.Config{Timeout: -time.Second}}, "router: Config.Shadow.Timeout is -1s, want >= 0"},
+		{"nil sink", Config[string, string]{ShadowSinks: []shadow.Sink[string]{nil}}, "router: Config.ShadowSinks[0] is nil"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Variants, tc.cfg.Plan = vs, strategy.BigBang("live")
+			r, err := New(tc.cfg)
+			if err == nil {
+				_ = r.Close(context.Background())
+				t.Fatal("New accepted the config")
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error %q, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// flaky is a shadow predictor whose behaviour is picked by its input.
+type flaky struct{}
+
+func (flaky) Predict(ctx context.Context, mode string) (string, error) {
+	switch mode {
+	case "panic":
+		panic("shadow model crashed")
+	case "error":
+		return "", errors.New("model unavailable")
+	case "hang":
+		<-ctx.Done()
+		return "", ctx.Err()
+	case "slow":
+		<-time.After(2 * time.Second) // ignores ctx, answers late
+		return "same", nil
+	case "different":
+		return "other", nil
+	}
+	return "same", nil
+}
+
+func TestCallShadow(t *testing.T) {
+	v := newVariant[string, string]("v2", flaky{})
+	tests := []struct {
+		name, mode string
+		equal      func(a, b string) bool
+		out        string
+		agreed     bool
+		err        error // nil, ErrPredictorPanic, DeadlineExceeded or errAny
+		timedOut   bool
+		latency    time.Duration
+	}{
+		{name: "agree", mode: "ok", out: "same", agreed: true},
+		{name: "disagree", mode: "different", out: "other"},
+		{name: "custom comparator", mode: "different", equal: func(a, b string) bool { return true }, out: "other", agreed: true},
+		{name: "comparator panics", mode: "ok", equal: func(a, b string) bool { panic("bad comparator") }, err: ErrPredictorPanic},
+		{name: "predictor panics", mode: "panic", err: ErrPredictorPanic},
+		{name: "error", mode: "error", err: errAny},
+		{name: "hang", mode: "hang", err: context.DeadlineExceeded, timedOut: true, latency: time.Second},
+		{name: "late answer", mode: "slow", out: "same", agreed: true, timedOut: true, latency: 2 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				equal := tc.equal
+				if equal == nil {
+					equal = shadow.DeepEqual[string]
+				}
+				out, c := callShadow(ctx, v, tc.mode, "same", equal)
+				if out != tc.out || c.Agreed != tc.agreed || c.TimedOut != tc.timedOut || c.ShadowLatency != tc.latency {
+					t.Errorf("out %q agreed %v timed out %v latency %v", out, c.Agreed, c.TimedOut, c.ShadowLatency)
+				}
+				if c.Panicked != (tc.err == ErrPredictorPanic) {
+					t.Errorf("Panicked %v", c.Panicked)
+				}
+				switch tc.err {
+				case nil:
+					if c.Err != nil {
+						t.Errorf("Err %v", c.Err)
+					}
+				case errAny:
+					if c.Err == nil || !strings.HasPrefix(c.Err.Error(), `router: variant "v2": `) {
+						t.Errorf("Err %v, want an error naming the variant", c.Err)
+					}
+				default:
+					if !errors.Is(c.Err, tc.err) {
+						t.Errorf("Err %v, want %v", c.Err, tc.err)
+					}
+				}
+				var pe *PanicError
+				if tc.err == ErrPredictorPanic && (!errors.As(c.Err, &pe) || pe.Variant != "v2" || len(pe.Stack) == 0) {
+					t.Errorf("Err %v, want a *PanicError of v2 with its stack", c.Err)
+				}
+			})
+		})
+	}
+}
+
+var errAny = errors.New("any error")
+
+// TestShadowFaultsCounted runs every kind of shadow fault through a router
+// and checks the pool's counters and the report's row: each fault is
+// counted in its class, none reaches the caller.
+func TestShadowFaultsCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := shadowRouter(t, strategy.Shadow("v1", "v2"), map[string]Predictor[string, string]{"v1": echo("same"), "v2": flaky{}},
+			Config[string, string]{Shadow: shadow.Config{Timeout: time.Second}})
+		for _, mode := range []string{"ok", "ok", "panic", "error", "hang", "slow", "different"} {
+			if got, err := r.Predict(context.Background(), Unit{Key: "u"}, mode); err != nil || got != "same" {
+				t.Fatalf("Predict(%s) = %q, %v", mode, got, err)
+			}
+			synctest.Wait() // one call at a time: none is dropped
+		}
+		if err := r.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if st, want := r.ShadowStats(), (shadow.Stats{Submitted: 7, Completed: 7, Errors: 1, TimedOut: 2, Panicked: 1}); st != want {
+			t.Errorf("stats %+v, want %+v", st, want)
+		}
+		row, ok := r.ShadowReport().Row("v1", "v2")
+		switch {
+		case !ok:
+			t.Fatal("no row")
+		case row.Comparisons != 7 || row.Answered != 4 || row.Agreements != 3: // ok, ok, slow agree; different answers
+			t.Errorf("row %+v", row)
+		case row.Errors != 3 || row.TimedOut != 2 || row.Panicked != 1: // panic, error, hang; hang and slow timed out
+			t.Errorf("row %+v", row)
+		case row.ShadowLatency.P50 >= time.Microsecond: // fake time: instant calls take 0
+			t.Errorf("p50 %v, want below the histogram's range", row.ShadowLatency.P50)
+		case row.ShadowLatency.Max != 2*time.Second: // the late answer
+			t.Errorf("max %v, want 2s", row.ShadowLatency.Max)
+		}
+	})
 }
 
 func TestRemoveVariantWaitsForShadowCalls(t *testing.T) {

@@ -2,21 +2,27 @@ package shadow
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/varroute/varroute/internal/hist"
+	"github.com/varroute/varroute/stats"
 )
 
-// An Aggregator is a Sink that summarizes comparisons per (primary, shadow)
-// pair: agreement rate with its Wilson interval, error and timeout rates,
-// and latency summaries of both sides. Noise-floor comparisons (a second
-// call of the primary itself) are kept apart, per primary, and reported
-// beside every candidate that shadows that primary.
+// An Aggregator summarizes comparisons per (primary, shadow) pair: agreement
+// rate with its Wilson interval, error and timeout rates, and latency
+// summaries of both sides. Noise-floor comparisons (a second call of the
+// primary itself) are kept apart, per primary, and reported beside every
+// candidate that shadows that primary. A router keeps one for its shadows
+// (router.ShadowReport); to keep another, feed it from a Sink:
 //
-// An Aggregator is safe for concurrent use; Record does not allocate once a
+//	shadow.SinkFunc[Out](func(_ context.Context, c shadow.Comparison, _, _ Out) { agg.Add(c) })
+//
+// An Aggregator is safe for concurrent use; Add does not allocate once a
 // pair has been seen (the first comparison of a pair allocates its row,
-// about 11 KB of histograms). The zero Aggregator is ready to use and
+// about 3.5 KB of histograms). The zero Aggregator is ready to use and
 // reports 95% intervals.
 type Aggregator struct {
 	confidence float64 // 0 means 0.95
@@ -44,20 +50,19 @@ type row struct {
 	mu                                sync.Mutex
 	comparisons, answered, agreements int64
 	errs, timedOut, panicked          int64
-	primaryLatency, shadowLatency     histogram
+	primaryLatency, shadowLatency     latency
 }
 
-var _ Sink = (*Aggregator)(nil)
-
-// Record adds c to its pair's row. For a noise-floor comparison the pair is
+// Add adds c to its pair's row. For a noise-floor comparison the pair is
 // (c.Primary, c.Primary) whatever c.Shadow says.
-func (a *Aggregator) Record(_ context.Context, c Comparison) {
+func (a *Aggregator) Add(c Comparison) {
 	k := rowKey{primary: c.Primary, shadow: c.Shadow, noise: c.NoiseFloor}
 	if c.NoiseFloor {
 		k.shadow = c.Primary
 	}
 	r := a.row(k)
 	r.mu.Lock()
+	first := r.comparisons == 0
 	r.comparisons++
 	switch {
 	case c.Err == nil:
@@ -77,8 +82,8 @@ func (a *Aggregator) Record(_ context.Context, c Comparison) {
 			r.panicked++
 		}
 	}
-	r.primaryLatency.add(c.PrimaryLatency)
-	r.shadowLatency.add(c.ShadowLatency)
+	r.primaryLatency.add(c.PrimaryLatency, first)
+	r.shadowLatency.add(c.ShadowLatency, first)
 	r.mu.Unlock()
 }
 
@@ -102,7 +107,7 @@ func (a *Aggregator) row(k rowKey) *row {
 			m[kk] = v
 		}
 	}
-	r := new(row)
+	r := &row{primaryLatency: newLatency(), shadowLatency: newLatency()}
 	m[k] = r
 	a.rows.Store(&m)
 	return r
@@ -157,7 +162,8 @@ type Row struct {
 	// AgreementRate is Agreements / Answered.
 	AgreementRate float64 `json:"agreement_rate"`
 	// AgreementLow and AgreementHigh bound AgreementRate (Wilson score
-	// interval at the report's confidence; [0, 1] when Answered is zero).
+	// interval, stats.Wilson, at the report's confidence; [0, 1] when
+	// Answered is zero).
 	AgreementLow  float64 `json:"agreement_low"`
 	AgreementHigh float64 `json:"agreement_high"`
 	// ErrorRate is Errors / Comparisons.
@@ -187,8 +193,9 @@ type Excess struct {
 	// Excess is Disagreement - NoiseDisagreement.
 	Excess float64 `json:"excess"`
 	// Low and High bound Excess: Newcombe's hybrid score interval for a
-	// difference of two proportions, at the report's confidence. Low > 0
-	// means the candidate disagrees more than the primary's own noise.
+	// difference of two proportions (stats.Newcombe), at the report's
+	// confidence. Low > 0 means the candidate disagrees more than the
+	// primary's own noise.
 	Low  float64 `json:"low"`
 	High float64 `json:"high"`
 }
@@ -265,7 +272,7 @@ func (r *row) snapshot(k rowKey, conf float64) Row {
 		PrimaryLatency: r.primaryLatency.summary(),
 		ShadowLatency:  r.shadowLatency.summary(),
 	}
-	out.AgreementLow, out.AgreementHigh = Wilson(r.agreements, r.answered, conf)
+	out.AgreementLow, out.AgreementHigh = stats.Wilson(r.agreements, r.answered, conf)
 	if r.answered > 0 {
 		out.AgreementRate = float64(r.agreements) / float64(r.answered)
 	}
@@ -278,10 +285,8 @@ func (r *row) snapshot(k rowKey, conf float64) Row {
 
 func excess(cand, noise Row, conf float64) *Excess {
 	p1 := 1 - cand.AgreementRate
-	l1, u1 := Wilson(cand.Answered-cand.Agreements, cand.Answered, conf)
 	p2 := 1 - noise.AgreementRate
-	l2, u2 := Wilson(noise.Answered-noise.Agreements, noise.Answered, conf)
-	lo, hi := newcombe(p1, l1, u1, p2, l2, u2)
+	lo, hi := stats.Newcombe(cand.Answered-cand.Agreements, cand.Answered, noise.Answered-noise.Agreements, noise.Answered, conf)
 	return &Excess{
 		Disagreement:      p1,
 		NoiseDisagreement: p2,
@@ -289,5 +294,57 @@ func excess(cand, noise Row, conf float64) *Excess {
 		Excess:            p1 - p2,
 		Low:               lo,
 		High:              hi,
+	}
+}
+
+// latency keeps the durations of one side of a row: a histogram for the
+// quantiles and the exact extremes. It is guarded by its row's mutex.
+type latency struct {
+	h        *hist.Histogram
+	min, max time.Duration
+}
+
+func newLatency() latency { return latency{h: hist.New(hist.DefaultScale)} }
+
+func (l *latency) add(d time.Duration, first bool) {
+	d = max(d, 0)
+	l.h.Add(d)
+	if first || d < l.min {
+		l.min = d
+	}
+	l.max = max(l.max, d)
+}
+
+// LatencySummary summarizes a set of durations. Quantiles are read from an
+// exponential histogram (8 buckets per doubling between about 1 µs and
+// 64 s) and are within 4.33% of the exact value inside that range; Count,
+// Mean, Min and Max are exact. All fields are zero when Count is zero.
+// Durations are nanoseconds in JSON.
+type LatencySummary struct {
+	Count int64         `json:"count"` // number of durations
+	Mean  time.Duration `json:"mean"`  // arithmetic mean
+	Min   time.Duration `json:"min"`   // smallest
+	P50   time.Duration `json:"p50"`   // median
+	P90   time.Duration `json:"p90"`   // 90th percentile
+	P99   time.Duration `json:"p99"`   // 99th percentile
+	Max   time.Duration `json:"max"`   // largest
+}
+
+// summary reads l; quantile estimates are clamped to [Min, Max].
+func (l *latency) summary() LatencySummary {
+	s := l.h.Snapshot()
+	n := s.Count()
+	if n == 0 {
+		return LatencySummary{}
+	}
+	q := func(q float64) time.Duration { return min(max(s.Quantile(q), l.min), l.max) }
+	return LatencySummary{
+		Count: n,
+		Mean:  s.Sum / time.Duration(n),
+		Min:   l.min,
+		P50:   q(0.50),
+		P90:   q(0.90),
+		P99:   q(0.99),
+		Max:   l.max,
 	}
 }

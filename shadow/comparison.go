@@ -2,8 +2,6 @@ package shadow
 
 import (
 	"context"
-	"errors"
-	"runtime/debug"
 	"time"
 )
 
@@ -27,9 +25,10 @@ type Comparison struct {
 	// PrimaryLatency is how long the primary call took.
 	PrimaryLatency time.Duration `json:"primary_latency"`
 	// ShadowLatency is how long the shadow call took, up to its return
-	// (or its panic).
+	// (or its panic), comparison included.
 	ShadowLatency time.Duration `json:"shadow_latency"`
-	// Err is the shadow's error; nil on success. A panic is a *PanicError.
+	// Err is the shadow's error; nil on success. A panic of the shadow's
+	// predictor or of the comparator is a *router.PanicError.
 	Err error `json:"-"`
 	// TimedOut reports that the shadow missed its deadline: it returned an
 	// error matching context.DeadlineExceeded, or returned after the
@@ -39,84 +38,25 @@ type Comparison struct {
 	Panicked bool `json:"panicked,omitempty"`
 }
 
-// A Sink receives comparisons. Record is called from pool workers, possibly
-// concurrently, so implementations must be safe for concurrent use; they
-// should return quickly (a slow Sink holds a worker and so lowers the share
-// of traffic that gets mirrored). ctx is the shadow call's context: it
-// carries the request's values (trace spans) and may already be done.
-type Sink interface {
-	Record(ctx context.Context, c Comparison)
+// A Sink receives every comparison of a router's shadows together with both
+// outputs (router.Config.ShadowSinks): the primary's answer, which the user
+// got, and the shadow's, which is zero when c.Err is not nil. A sink that
+// needs only the comparison ignores the outputs.
+//
+// Record is called on the shadow pool's workers, possibly concurrently, so
+// implementations must be safe for concurrent use; they should return
+// quickly (a slow Sink holds a worker and so lowers the share of traffic
+// that gets mirrored). ctx is the shadow call's context: it carries the
+// request's values (trace spans) and may already be done. The outputs are
+// shared with the router's caller and must not be modified.
+type Sink[Out any] interface {
+	Record(ctx context.Context, c Comparison, primary, shadow Out)
 }
 
 // SinkFunc adapts an ordinary function to a Sink.
-type SinkFunc func(ctx context.Context, c Comparison)
+type SinkFunc[Out any] func(ctx context.Context, c Comparison, primary, shadow Out)
 
-// Record calls f(ctx, c).
-func (f SinkFunc) Record(ctx context.Context, c Comparison) { f(ctx, c) }
-
-// An OutputSink receives each comparison together with both outputs, for
-// analyses that need the values themselves (Drift, logging disagreements).
-// It is the optional companion of Sink: a caller holding a Sink may detect
-// OutputSink with a type assertion. The same concurrency rules apply.
-type OutputSink[Out any] interface {
-	RecordOutputs(ctx context.Context, c Comparison, primary, shadow Out)
-}
-
-// OutputSinkFunc adapts an ordinary function to an OutputSink.
-type OutputSinkFunc[Out any] func(ctx context.Context, c Comparison, primary, shadow Out)
-
-// RecordOutputs calls f(ctx, c, primary, shadow).
-func (f OutputSinkFunc[Out]) RecordOutputs(ctx context.Context, c Comparison, primary, shadow Out) {
+// Record calls f(ctx, c, primary, shadow).
+func (f SinkFunc[Out]) Record(ctx context.Context, c Comparison, primary, shadow Out) {
 	f(ctx, c, primary, shadow)
-}
-
-// A Predictor returns a prediction for in. It has the method set of
-// router.Predictor, so any router predictor is one. Implementations must be
-// safe for concurrent use.
-type Predictor[In, Out any] interface {
-	Predict(ctx context.Context, in In) (Out, error)
-}
-
-// Call runs one shadow call synchronously and compares its answer with the
-// primary's: it calls p.Predict(ctx, in), recovers a panic (in the predictor
-// or in equal) into a *PanicError, measures the shadow's latency, and fills
-// Agreed, ShadowLatency, Err, TimedOut and Panicked of the returned
-// Comparison. The caller fills Primary, Shadow, NoiseFloor and
-// PrimaryLatency. out is the shadow's answer (zero on error or panic).
-//
-// Call is meant to be the body of a Pool's run function; ctx should be the
-// call's context (so TimedOut is judged against its deadline). A nil equal
-// means DeepEqual. Call itself does not allocate unless the call panics.
-// It is safe for concurrent use if p and equal are.
-func Call[In, Out any](ctx context.Context, p Predictor[In, Out], in In, primary Out, equal func(primary, shadow Out) bool) (out Out, c Comparison) {
-	if equal == nil {
-		equal = DeepEqual[Out]
-	}
-	start := time.Now()
-	out, c.Agreed, c.Err = protectCall(ctx, p, in, primary, equal)
-	end := time.Now()
-	c.ShadowLatency = end.Sub(start)
-	if c.Err != nil {
-		c.Agreed = false
-		c.Panicked = errors.Is(c.Err, ErrPanic)
-		c.TimedOut = !c.Panicked && errors.Is(c.Err, context.DeadlineExceeded)
-	}
-	if d, ok := ctx.Deadline(); ok && !end.Before(d) && !c.Panicked {
-		c.TimedOut = true
-	}
-	return out, c
-}
-
-func protectCall[In, Out any](ctx context.Context, p Predictor[In, Out], in In, primary Out, equal func(primary, shadow Out) bool) (out Out, agreed bool, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			var zero Out
-			out, agreed, err = zero, false, &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	out, err = p.Predict(ctx, in)
-	if err != nil {
-		return out, false, err
-	}
-	return out, equal(primary, out), nil
 }

@@ -8,67 +8,6 @@ import (
 	"github.com/varroute/varroute/shadow"
 )
 
-// A shadow task as a router would build it: the request's input and the
-// primary's answer.
-type mirror struct {
-	in      string
-	primary string
-}
-
-// upper is a model that upper-cases its input; it bills a customer unless
-// it runs as a shadow.
-type upper struct{ billed *int }
-
-func (m upper) Predict(ctx context.Context, in string) (string, error) {
-	if !shadow.IsShadow(ctx) {
-		*m.billed++ // a side effect a shadow must not repeat
-	}
-	out := []byte(in)
-	for i, c := range out {
-		if 'a' <= c && c <= 'z' {
-			out[i] = c - 'a' + 'A'
-		}
-	}
-	return string(out), nil
-}
-
-// The pool runs each mirrored request in the background; Call compares the
-// shadow's answer with the primary's; the Aggregator summarizes.
-func ExamplePool() {
-	billed := 0
-	var candidate shadow.Predictor[string, string] = upper{billed: &billed}
-	agg := shadow.NewAggregator(0.95)
-
-	pool, err := shadow.NewPool(shadow.Config{MaxInFlight: 4, Timeout: time.Second},
-		func(ctx context.Context, t mirror) error {
-			_, c := shadow.Call(ctx, candidate, t.in, t.primary, shadow.Equal[string])
-			info, _ := shadow.FromContext(ctx)
-			c.Primary, c.Shadow = info.Primary, info.Shadow
-			agg.Record(ctx, c)
-			return c.Err
-		})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	info := shadow.Info{Primary: "v1", Shadow: "v2"}
-	for _, t := range []mirror{{"cat", "CAT"}, {"dog", "DOG"}, {"owl", "0WL"}} {
-		pool.TrySubmit(context.Background(), info, t) // never blocks
-	}
-	if err := pool.Close(context.Background()); err != nil {
-		fmt.Println(err)
-	}
-
-	s := pool.Stats()
-	fmt.Printf("submitted %d, completed %d, dropped %d, billed %d\n", s.Submitted, s.Completed, s.Dropped, billed)
-	r, _ := agg.Report().Row("v1", "v2")
-	fmt.Printf("v2 agrees with v1 on %d of %d: %.2f [%.2f, %.2f]\n",
-		r.Agreements, r.Answered, r.AgreementRate, r.AgreementLow, r.AgreementHigh)
-	// Output:
-	// submitted 3, completed 3, dropped 0, billed 0
-	// v2 agrees with v1 on 2 of 3: 0.67 [0.21, 0.94]
-}
-
 func ExampleFromContext() {
 	predict := func(ctx context.Context) string {
 		if info, ok := shadow.FromContext(ctx); ok {
@@ -86,13 +25,12 @@ func ExampleFromContext() {
 
 func ExampleAggregator() {
 	agg := shadow.NewAggregator(0.95)
-	ctx := context.Background()
 	for i := range 1000 {
 		// The candidate disagrees with the primary on 10% of requests, the
 		// primary with itself (the noise floor) on 4%.
-		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: i%10 != 0,
+		agg.Add(shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: i%10 != 0,
 			PrimaryLatency: time.Millisecond, ShadowLatency: 3 * time.Millisecond})
-		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v1", NoiseFloor: true, Agreed: i%25 != 0})
+		agg.Add(shadow.Comparison{Primary: "v1", Shadow: "v1", NoiseFloor: true, Agreed: i%25 != 0})
 	}
 	r, _ := agg.Report().Row("v1", "v2")
 	fmt.Printf("agreement %.3f [%.3f, %.3f], errors %.3f\n", r.AgreementRate, r.AgreementLow, r.AgreementHigh, r.ErrorRate)
@@ -133,17 +71,6 @@ func ExampleBy() {
 	fmt.Println(sameLabel(prediction{"cat", 0.9}, prediction{"cat", 0.7}))
 	// Output:
 	// true
-}
-
-func ExamplePSI() {
-	primary := []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0}
-	same := []float64{0.105, 0.205, 0.305, 0.405, 0.505, 0.605, 0.705, 0.805, 0.905, 1.0}
-	shifted := []float64{0.6, 0.7, 0.7, 0.8, 0.8, 0.9, 0.9, 1.0, 1.0, 1.0}
-	fmt.Printf("PSI same %.2f, shifted %.2f\n", shadow.PSI(primary, same, 5), shadow.PSI(primary, shifted, 5))
-	fmt.Printf("KS  same %.2f, shifted %.2f\n", shadow.KS(primary, same), shadow.KS(primary, shifted))
-	// Output:
-	// PSI same 0.00, shifted 3.52
-	// KS  same 0.10, shifted 0.50
 }
 
 func ExampleDrift() {

@@ -88,11 +88,11 @@ func main() {
 	drift := shadow.NewDrift(5000)
 	top := func(s []float64) float64 { return s[shadow.Argmax(s)] }
 	r, err := router.New(router.Config[Input, []float64]{
-		Variants:      map[string]router.Predictor[Input, []float64]{"live": live, "candidate": candidate},
-		Plan:          plan,
-		Compare:       shadow.ArgmaxAgree, // same predicted label
-		Shadow:        shadow.Config{MaxInFlight: 16, Timeout: 50 * time.Millisecond},
-		ShadowOutputs: []shadow.OutputSink[[]float64]{shadow.DriftSink(drift, "candidate", top)},
+		Variants:    map[string]router.Predictor[Input, []float64]{"live": live, "candidate": candidate},
+		Plan:        plan,
+		Compare:     shadow.ArgmaxAgree, // same predicted label
+		Shadow:      shadow.Config{MaxInFlight: 16, Timeout: 50 * time.Millisecond},
+		ShadowSinks: []shadow.Sink[[]float64]{shadow.DriftSink(drift, "candidate", top)},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -1,4 +1,4 @@
-package shadow_test
+package shadowpool_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varroute/varroute/internal/shadowpool"
 	"github.com/varroute/varroute/shadow"
 )
 
@@ -14,9 +15,9 @@ type benchTask struct {
 	out float64
 }
 
-func newBenchPool(b *testing.B, cfg shadow.Config, run func(context.Context, benchTask) error) *shadow.Pool[benchTask] {
+func newBenchPool(b *testing.B, cfg shadow.Config, run func(context.Context, benchTask) error) *shadowpool.Pool[benchTask] {
 	b.Helper()
-	p, err := shadow.NewPool(cfg, run)
+	p, err := shadowpool.New(cfg, run)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -129,21 +130,20 @@ func BenchmarkPoolDrop(b *testing.B) {
 	}
 }
 
-type constModel struct{ out float64 }
-
-func (m constModel) Predict(ctx context.Context, in []float64) (float64, error) { return m.out, nil }
-
-// BenchmarkMirror is the whole background half of a shadow dispatch as the
-// router wires it: TrySubmit, then on the worker Call (predict, compare
-// with DeepEqual) and Aggregator.Record.
+// BenchmarkMirror is the background half of a shadow dispatch much as the
+// router wires it: TrySubmit, then on the worker a prediction, a comparison
+// with DeepEqual and Aggregator.Add. (The router's
+// BenchmarkPredictShadowPaced measures the real thing, request included.)
 func BenchmarkMirror(b *testing.B) {
 	agg := shadow.NewAggregator(0.95)
-	var model shadow.Predictor[[]float64, float64] = constModel{out: 1}
+	predict := func(_ context.Context, in []float64) float64 { return in[0] }
 	p := newBenchPool(b, shadow.Config{}, func(ctx context.Context, t benchTask) error {
-		_, c := shadow.Call(ctx, model, t.in, t.out, shadow.DeepEqual[float64])
-		c.Primary, c.Shadow = benchInfo.Primary, benchInfo.Shadow
-		agg.Record(ctx, c)
-		return c.Err
+		start := time.Now()
+		out := predict(ctx, t.in)
+		c := shadow.Comparison{Primary: benchInfo.Primary, Shadow: benchInfo.Shadow, Agreed: shadow.DeepEqual(t.out, out)}
+		c.ShadowLatency = time.Since(start)
+		agg.Add(c)
+		return nil
 	})
 	ctx := b.Context()
 	task := benchTask{in: []float64{1, 2, 3}, out: 1}
@@ -153,92 +153,4 @@ func BenchmarkMirror(b *testing.B) {
 			runtime.Gosched()
 		}
 	}
-}
-
-func BenchmarkAggregatorRecord(b *testing.B) {
-	agg := shadow.NewAggregator(0.95)
-	ctx := b.Context()
-	c := shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: true, PrimaryLatency: 1200 * time.Microsecond, ShadowLatency: 3 * time.Millisecond}
-	b.ReportAllocs()
-	for b.Loop() {
-		agg.Record(ctx, c)
-	}
-}
-
-func BenchmarkAggregatorRecordParallel(b *testing.B) {
-	agg := shadow.NewAggregator(0.95)
-	c := shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: true, PrimaryLatency: 1200 * time.Microsecond, ShadowLatency: 3 * time.Millisecond}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		ctx := context.Background()
-		for pb.Next() {
-			agg.Record(ctx, c)
-		}
-	})
-}
-
-func BenchmarkAggregatorReport(b *testing.B) {
-	agg := shadow.NewAggregator(0.95)
-	ctx := b.Context()
-	for i := range 10000 {
-		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: i%7 != 0, ShadowLatency: time.Duration(i) * time.Microsecond})
-		agg.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v1", NoiseFloor: true, Agreed: i%13 != 0})
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = agg.Report()
-	}
-}
-
-func BenchmarkDriftAdd(b *testing.B) {
-	d := shadow.NewDrift(1000)
-	b.ReportAllocs()
-	x := 0.0
-	for b.Loop() {
-		d.Add(x, x+0.1)
-		x += 0.001
-	}
-}
-
-func BenchmarkDriftKS(b *testing.B) {
-	d := shadow.NewDrift(1000)
-	for i := range 1000 {
-		d.Add(float64(i%97), float64(i%89))
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = d.KS()
-	}
-}
-
-func BenchmarkDriftPSI(b *testing.B) {
-	d := shadow.NewDrift(1000)
-	for i := range 1000 {
-		d.Add(float64(i%97), float64(i%89))
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = d.PSI(10)
-	}
-}
-
-func BenchmarkDeepEqual(b *testing.B) {
-	type out struct {
-		Label string
-		Score float64
-	}
-	x, y := out{"cat", 0.9}, out{"cat", 0.9}
-	s1, s2 := []float64{0.1, 0.2, 0.7}, []float64{0.1, 0.2, 0.7}
-	b.Run("plain-struct", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = shadow.DeepEqual(x, y)
-		}
-	})
-	b.Run("float-slice", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = shadow.DeepEqual(s1, s2)
-		}
-	})
 }

@@ -1,63 +1,20 @@
-package shadow
+package shadowpool
 
 import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/varroute/varroute/internal/shadowctx"
+	"github.com/varroute/varroute/shadow"
 )
-
-// Info describes the shadow call a context belongs to. A predictor reads it
-// with FromContext to suppress side effects (writes, emails, billing) when it
-// runs as a shadow. The zero Info is valid: it marks a shadow call whose
-// variants are unknown.
-type Info struct {
-	// Primary names the variant that served the request. Empty when unknown.
-	Primary string `json:"primary,omitempty"`
-	// Shadow names the variant being mirrored to. Empty when unknown.
-	Shadow string `json:"shadow,omitempty"`
-	// NoiseFloor reports that the shadow is a second call of the primary
-	// itself, made to measure the primary's own disagreement.
-	NoiseFloor bool `json:"noise_floor,omitempty"`
-}
-
-// ctxKey is the context key of the shadow marker. Its value is an *Info.
-type ctxKey struct{}
-
-// NewContext returns a copy of ctx marked as a shadow call described by
-// info, so that FromContext(result) reports (info, true). Pool marks the
-// contexts of its calls itself; NewContext is for code that runs a shadow
-// outside a Pool (tests, synchronous mirrors). It allocates; it is safe for
-// concurrent use.
-func NewContext(ctx context.Context, info Info) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &info)
-}
-
-// FromContext reports whether ctx belongs to a shadow call and, if so, which
-// one. A predictor with side effects should skip them when ok is true. It
-// does not allocate and is safe for concurrent use. A nil ctx is not a
-// shadow call.
-func FromContext(ctx context.Context) (info Info, ok bool) {
-	if ctx == nil {
-		return Info{}, false
-	}
-	p, ok := ctx.Value(ctxKey{}).(*Info)
-	if !ok || p == nil {
-		return Info{}, false
-	}
-	return *p, true
-}
-
-// IsShadow reports whether ctx belongs to a shadow call. It is shorthand
-// for the second result of FromContext.
-func IsShadow(ctx context.Context) bool {
-	_, ok := FromContext(ctx)
-	return ok
-}
 
 // callCtx is the context of one pool call, built in one allocation. It
 //   - keeps the submitter's values (trace spans, baggage) by delegating Value
 //     to parent, as context.WithoutCancel does, except for the shadow marker
-//     key and the key context.Cause uses to find a parent's cause;
+//     key (answered with its own Info, so marking the call costs no
+//     allocation of its own) and the key context.Cause uses to find a
+//     parent's cause;
 //   - ignores parent's cancellation and deadline;
 //   - has its own deadline, the pool's Timeout after the call started;
 //   - is cancelled when the call ends, when the deadline passes, or when
@@ -68,7 +25,7 @@ func IsShadow(ctx context.Context) bool {
 // Done costs no channel and no timer.
 type callCtx struct {
 	parent    context.Context
-	info      Info
+	info      shadow.Info
 	deadline  time.Time
 	slot      *slot
 	causeKey  any // the key context.Cause looks up; see probeCauseKey
@@ -140,7 +97,7 @@ func (c *callCtx) cancel(err error) {
 
 func (c *callCtx) Value(key any) any {
 	switch key {
-	case ctxKey{}:
+	case shadowctx.Key{}:
 		return &c.info
 	case c.causeKey:
 		// Hide the parent's cancellation cause, as context.WithoutCancel
@@ -150,7 +107,7 @@ func (c *callCtx) Value(key any) any {
 	return c.parent.Value(key)
 }
 
-func (c *callCtx) String() string { return "shadow.callContext" }
+func (c *callCtx) String() string { return "shadowpool.callCtx" }
 
 // probeCauseKey returns the key context.Cause passes to Value to find the
 // nearest cancelCtx. callCtx answers nil for it, so context.Cause of a shadow

@@ -1,106 +1,52 @@
-package shadow
+// Package shadowpool runs the router's shadow calls in the background, on a
+// bounded pool of worker goroutines, without ever making the request wait.
+//
+// A Pool[T] runs calls on at most shadow.Config.MaxInFlight workers
+// (default 64), started on demand and owned by the pool. TrySubmit admits a
+// task only if fewer than MaxInFlight are in flight (an atomic
+// compare-and-swap that never overshoots), then hands it to a worker through
+// a channel whose capacity is that same bound, so the send never blocks;
+// when the bound is reached it returns false at once and counts a drop.
+// Under overload the pool sheds work instead of queueing it: memory stays
+// flat and in-flight calls never exceed the bound. Stats reports exact
+// counters. Close(ctx) stops intake, waits for in-flight calls until ctx
+// ends, then cancels the calls still running; a later Close waits again,
+// and after a Close that returned nil no goroutine of the pool is left.
+//
+// Each call runs with its own context, built in a single allocation (see
+// callCtx): it keeps the submitter's values (trace spans, baggage), is
+// detached from the submitter's cancellation and deadline, has the pool's
+// Timeout as deadline, is marked as a shadow call (shadow.FromContext
+// returns the Info the task was submitted with), and is cancelled when the
+// call returns.
+package shadowpool
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/varroute/varroute/shadow"
 )
 
-// Defaults for the zero fields of Config.
-const (
-	// DefaultMaxInFlight is the bound on concurrent calls when
-	// Config.MaxInFlight is zero.
-	DefaultMaxInFlight = 64
-	// DefaultTimeout is the per-call timeout when Config.Timeout is zero.
-	DefaultTimeout = time.Second
-)
-
-// ErrConfig is wrapped by every error NewPool returns for a bad Config.
-var ErrConfig = errors.New("shadow: invalid config")
-
-// ErrPanic is wrapped by the error of a call that panicked: Call returns a
-// *PanicError, and a Pool counts a run that panicked, or that returned an
-// error matching ErrPanic, in Stats.Panicked.
-var ErrPanic = errors.New("shadow: panic")
-
-// A PanicError carries a panic recovered from a shadow call.
-// It matches ErrPanic under errors.Is.
-type PanicError struct {
-	// Value is the value passed to panic.
-	Value any
-	// Stack is the goroutine's stack at the point of recovery.
-	Stack []byte
-}
-
-// Error returns "shadow: panic: " and the panic value.
-func (e *PanicError) Error() string { return fmt.Sprintf("shadow: panic: %v", e.Value) }
-
-// Unwrap returns ErrPanic.
-func (e *PanicError) Unwrap() error { return ErrPanic }
-
-// Config configures a Pool. The zero Config is valid: 64 calls in flight, a
-// one-second timeout, panics counted and otherwise ignored.
-type Config struct {
-	// MaxInFlight bounds the number of calls running at once; it is also
-	// the number of worker goroutines the pool may start. Zero means
-	// DefaultMaxInFlight. Negative is an error.
-	MaxInFlight int
-	// Timeout bounds each call: its context's deadline is Timeout after the
-	// call starts. Zero means DefaultTimeout; there is no way to run
-	// without a deadline (use a large value). Negative is an error.
-	Timeout time.Duration
-	// OnPanic, if not nil, is called on the worker with every panic
-	// recovered from run (not with errors that merely wrap ErrPanic). A
-	// panic inside OnPanic is recovered and ignored. Nil means panics are
-	// only counted.
-	OnPanic func(*PanicError)
-}
-
-// Stats are a Pool's counters. Each is exact; a Stats value is read field
-// by field, so while calls run the fields may be from slightly different
-// instants. Once the pool is quiescent (for example after Close returned
-// nil) these identities hold:
-//
-//	Submitted + Dropped = number of TrySubmit calls
-//	Submitted = Completed + InFlight
-//	Completed >= Errors + TimedOut + Panicked (the three are disjoint)
-type Stats struct {
-	// Submitted counts tasks accepted by TrySubmit.
-	Submitted int64 `json:"submitted"`
-	// Dropped counts tasks refused by TrySubmit: the pool was full or closed.
-	Dropped int64 `json:"dropped"`
-	// Completed counts calls that ended, whatever the outcome.
-	Completed int64 `json:"completed"`
-	// Errors counts calls that returned an error other than a timeout or a
-	// panic (including calls cancelled by Close).
-	Errors int64 `json:"errors"`
-	// TimedOut counts calls that returned after their deadline or returned
-	// an error matching context.DeadlineExceeded.
-	TimedOut int64 `json:"timed_out"`
-	// Panicked counts calls that panicked or returned an error matching
-	// ErrPanic.
-	Panicked int64 `json:"panicked"`
-	// InFlight is the number of accepted calls not yet completed (running,
-	// or handed to a worker that is about to run them); never above
-	// MaxInFlight.
-	InFlight int64 `json:"in_flight"`
-}
+// ErrPanic is returned by a run function to report a panic it recovered
+// itself (the router recovers a predictor's panic into its own error type);
+// the pool counts such a run, and a run that panicked, in Stats.Panicked.
+var ErrPanic = errors.New("shadowpool: panic")
 
 // A Pool runs shadow calls in the background, at most MaxInFlight at once,
 // without ever making the submitter wait. It keeps up to MaxInFlight worker
 // goroutines, started on demand and stopped by Close.
 //
 // A Pool is safe for concurrent use. Its zero value is not usable; call
-// NewPool. Every pool must be closed with Close to stop its workers.
+// New. Every pool must be closed with Close to stop its workers.
 type Pool[T any] struct {
 	run       func(context.Context, T) error
 	max       int64
 	timeout   time.Duration
-	onPanic   func(*PanicError)
 	causeKey  any
 	tasks     chan job[T]   // capacity max, never full (inFlight <= max); closed by drain
 	allDone   chan struct{} // closed when tasks is closed and no worker is left
@@ -126,41 +72,39 @@ type Pool[T any] struct {
 // send does not allocate.
 type job[T any] struct {
 	parent context.Context
-	info   Info
+	info   shadow.Info
 	task   T
 }
 
-// NewPool returns a Pool that calls run for each submitted task. run is
-// called on a pool worker with a context that carries the submitter's values
-// but not its cancellation, has the pool's Timeout as deadline, and is marked
-// as a shadow call (see FromContext). run should honour the context; a run
-// that ignores it keeps its worker busy, and its slot counted in flight,
-// until it returns.
+// New returns a Pool that calls run for each submitted task. run is called
+// on a pool worker with a context that carries the submitter's values but
+// not its cancellation, has the pool's Timeout as deadline, and is marked as
+// a shadow call (see shadow.FromContext). run should honour the context; a
+// run that ignores it keeps its worker busy, and its place counted in
+// flight, until it returns.
 //
-// NewPool returns an error wrapping ErrConfig if cfg has a negative field or
-// run is nil. It starts no goroutine.
-func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*Pool[T], error) {
+// New returns an error naming the field if cfg has a negative field or a
+// MaxInFlight above 2^20 (the caller prefixes it with the config's name).
+// It panics if run is nil. It starts no goroutine.
+func New[T any](cfg shadow.Config, run func(ctx context.Context, task T) error) (*Pool[T], error) {
 	switch {
 	case run == nil:
-		return nil, fmt.Errorf("%w: nil run func", ErrConfig)
-	case cfg.MaxInFlight < 0:
-		return nil, fmt.Errorf("%w: MaxInFlight %d is negative", ErrConfig, cfg.MaxInFlight)
-	case cfg.MaxInFlight > 1<<20:
-		return nil, fmt.Errorf("%w: MaxInFlight %d is above 1048576", ErrConfig, cfg.MaxInFlight)
+		panic("shadowpool: nil run func")
+	case cfg.MaxInFlight < 0 || cfg.MaxInFlight > 1<<20:
+		return nil, fmt.Errorf("MaxInFlight is %d, want 0 to 1048576", cfg.MaxInFlight)
 	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("%w: Timeout %v is negative", ErrConfig, cfg.Timeout)
+		return nil, fmt.Errorf("Timeout is %v, want >= 0", cfg.Timeout)
 	}
 	if cfg.MaxInFlight == 0 {
-		cfg.MaxInFlight = DefaultMaxInFlight
+		cfg.MaxInFlight = shadow.DefaultMaxInFlight
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
+		cfg.Timeout = shadow.DefaultTimeout
 	}
 	return &Pool[T]{
 		run:      run,
 		max:      int64(cfg.MaxInFlight),
 		timeout:  cfg.Timeout,
-		onPanic:  cfg.OnPanic,
 		causeKey: probeCauseKey(),
 		tasks:    make(chan job[T], cfg.MaxInFlight),
 		allDone:  make(chan struct{}),
@@ -174,15 +118,15 @@ func NewPool[T any](cfg Config, run func(ctx context.Context, task T) error) (*P
 // MaxInFlight exist.
 //
 // The call's context keeps ctx's values (trace spans survive) but not its
-// cancellation or deadline; it is marked with info (see FromContext). A nil
-// ctx means context.Background().
+// cancellation or deadline; it is marked with info (see
+// shadow.FromContext). A nil ctx means context.Background().
 //
 // task is used on another goroutine after TrySubmit returns: the caller must
 // not mutate anything task shares (slices, maps, pointed-to structs) from
 // then on. TrySubmit does not allocate (except the first time it starts
 // each worker); the call itself allocates its context (one allocation),
 // plus its Done channel if run asks for it.
-func (p *Pool[T]) TrySubmit(ctx context.Context, info Info, task T) bool {
+func (p *Pool[T]) TrySubmit(ctx context.Context, info shadow.Info, task T) bool {
 	if p.closing.Load() || !p.admit() {
 		p.dropped.Add(1)
 		return false
@@ -292,11 +236,11 @@ func (p *Pool[T]) call(s *slot, j job[T]) {
 	if p.cancelled.Load() {
 		c.cancel(context.Canceled)
 	}
-	pe, err := p.protect(c, j.task)
+	err := p.protect(c, j.task)
 	late := !time.Now().Before(c.deadline)
 	s.end(c)
 	switch {
-	case pe != nil || (err != nil && errors.Is(err, ErrPanic)):
+	case err != nil && errors.Is(err, ErrPanic):
 		p.panicked.Add(1)
 	case late || (err != nil && errors.Is(err, context.DeadlineExceeded)):
 		p.timedOut.Add(1)
@@ -304,31 +248,25 @@ func (p *Pool[T]) call(s *slot, j job[T]) {
 		p.errs.Add(1)
 	}
 	p.completed.Add(1)
-	if pe != nil && p.onPanic != nil {
-		p.report(pe)
-	}
 	p.release()
 }
 
-// protect calls run, turning a panic into a *PanicError.
-func (p *Pool[T]) protect(ctx context.Context, task T) (pe *PanicError, err error) {
+// protect calls run, turning a panic into ErrPanic: a panic in the code
+// run calls after the predictor (sinks, telemetry) is counted, and the
+// worker lives on.
+func (p *Pool[T]) protect(ctx context.Context, task T) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			pe = &PanicError{Value: v, Stack: debug.Stack()}
+			err = ErrPanic
 		}
 	}()
-	return nil, p.run(ctx, task)
-}
-
-func (p *Pool[T]) report(pe *PanicError) {
-	defer func() { _ = recover() }()
-	p.onPanic(pe)
+	return p.run(ctx, task)
 }
 
 // Stats returns the pool's counters. It is safe for concurrent use and
 // does not allocate.
-func (p *Pool[T]) Stats() Stats {
-	return Stats{
+func (p *Pool[T]) Stats() shadow.Stats {
+	return shadow.Stats{
 		Submitted: p.submitted.Load(),
 		Dropped:   p.dropped.Load(),
 		Completed: p.completed.Load(),
@@ -349,8 +287,8 @@ func (p *Pool[T]) Timeout() time.Duration { return p.timeout }
 // dropped) and waits for the calls in flight to finish. If they do before
 // ctx ends, every worker has exited and Close returns nil. Otherwise Close
 // cancels the contexts of the calls still running (and of any that start
-// after) and returns an error wrapping ctx.Err(); workers exit as soon as
-// their calls return, and a later Close can wait for them again.
+// after) and returns ctx.Err(); workers exit as soon as their calls return,
+// and a later Close can wait for them again.
 //
 // Close is safe for concurrent use and may be called more than once.
 func (p *Pool[T]) Close(ctx context.Context) error {
@@ -374,5 +312,5 @@ func (p *Pool[T]) Close(ctx context.Context) error {
 	for _, s := range slots {
 		s.interrupt()
 	}
-	return fmt.Errorf("shadow: close: %w", ctx.Err())
+	return ctx.Err()
 }
