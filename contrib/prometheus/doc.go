@@ -1,0 +1,32 @@
+// Package varprom exports varroute routers' aggregates to Prometheus.
+//
+// A Collector reads each router's aggregates (router.Router.Metrics) when
+// Prometheus scrapes, so it adds nothing to a request:
+//
+//	reg := prometheus.NewRegistry()
+//	reg.MustRegister(varprom.NewCollector(varprom.Options{}, r))
+//	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+//
+// It exports:
+//
+//	varroute_request_duration_seconds  native histogram  plan, revision, rule, variant, reason, outcome
+//	varroute_fallbacks_total           counter           plan, revision, variant, served
+//
+// The latency histogram's count is the number of requests, so there is no
+// separate request counter: histogram_count(rate(...)) in PromQL, or the
+// _count series of a classic scrape. Its buckets are the router's own:
+// exponential at schema 3 (8 per doubling, a quantile within 4.33% of the
+// truth), the same layout as OpenTelemetry's exponential histograms, so
+// quantiles and ratios read with histogram_quantile survive the export.
+// Prometheus scrapes native histograms with the protobuf format, from 2.40
+// on with --enable-feature=native-histograms; Options.ClassicBuckets adds
+// classic buckets for servers that do not.
+//
+// The revision label (router.Revision) changes with every plan applied, so a
+// query can keep to the requests of one step of a rollout; the reason label
+// separates units without a key (no-key), which are not randomized. Label
+// values come from plans only; a unit key never appears.
+//
+// This package is its own module so that the core module does not depend on
+// the Prometheus client.
+package varprom
