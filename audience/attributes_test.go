@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"testing"
@@ -88,8 +89,13 @@ func TestValueAccessors(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	valid := []string{"1", "1.2", "1.2.3", "v1.2.3", "V0.0.0", "1.2.3-rc.1", "1.2.3+b.5", "1.2.3-a-b.0+x-y", "01.2.3"}
-	invalid := []string{"", "v", "1.", "1..2", "1.2.3.4", "a.b.c", "1.2.3-", "1.2.3+", "1.2.3-a..b", "1.2.3-é", " 1.2.3", "1.2.3 ", "-1.2.3", "99999999999999999999.0.0"}
+	valid := []string{"1", "1.2", "1.2.3", "v1.2.3", "V0.0.0", "1.2.3-rc.1", "1.2.3+b.5", "1.2.3-a-b.0+x-y",
+		"0.0.0", "10.20.30", "1.0.0-0", "1.0.0-0a", "1.0.0-00a", "1.0.0-a.0.b", "1.0.0-rc.10", "1.0.0+001", "1.0.0-alpha+001",
+		"1.0.0--", "1.0.0-0-", "18446744073709551615.0.0", "1.0.0-99999999999999999999999"}
+	invalid := []string{"", "v", "1.", "1..2", "1.2.3.4", "a.b.c", "1.2.3-", "1.2.3+", "1.2.3-a..b", "1.2.3-é", " 1.2.3", "1.2.3 ", "-1.2.3", "99999999999999999999.0.0",
+		// semver 2.0.0 §2 and §9: no leading zeros in numeric identifiers.
+		"01.2.3", "1.02.3", "1.2.03", "v01", "1.2.3-01", "1.2.3-rc.01", "1.2.3-00", "00.0.0", "1.2.3-a.b.01+x",
+		"18446744073709551616.0.0", "1.2.3-a.", "1.2.3+a.", "1.2.3+.a", "vv1", "1.2.3-+"}
 	for _, s := range valid {
 		if _, ok := parseVersion(s); !ok {
 			t.Errorf("parseVersion(%q) failed", s)
@@ -106,7 +112,7 @@ func TestVersions(t *testing.T) {
 		for j := range order {
 			a, _ := parseVersion(order[i])
 			b, _ := parseVersion(order[j])
-			if got, want := compareVersions(a, b), cmp3(int64(i), int64(j)); got != want {
+			if got, want := compareVersions(a, b), cmp.Compare(i, j); got != want {
 				t.Errorf("compare(%s, %s) = %d, want %d", order[i], order[j], got, want)
 			}
 		}

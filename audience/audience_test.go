@@ -51,6 +51,8 @@ func TestCompileErrors(t *testing.T) {
 		{"semver float", leaf("v", OpSemverGreater, 2.10), "conditions.value", "quoted string"},
 		{"semver invalid", leaf("v", OpSemverGreater, "two"), "conditions.value", `"two" is not a semantic version`},
 		{"semver bad prerelease", leaf("v", OpSemverGreater, "1.0.0-"), "conditions.value", "not a semantic version"},
+		{"semver leading zero", leaf("v", OpSemverGreater, "1.02.0"), "conditions.value", `"1.02.0" is not a semantic version`},
+		{"semver leading zero prerelease", leaf("v", OpSemverGreater, "1.2.0-rc.01"), "conditions.value", "not a semantic version"},
 		{"semver bool", leaf("v", OpSemverGreater, true), "conditions.value", "needs a version string"},
 		{"semver_between reversed", leafs("v", OpSemverBetween, "2.0", "1.0"), "conditions.values", "above upper bound"},
 		{"semver_between bad", leafs("v", OpSemverBetween, "1.0", "x"), "conditions.values[1]", "not a semantic version"},

@@ -61,13 +61,22 @@
 // run in time linear in the input, never backtrack exponentially, and are
 // compiled once by Compile.
 //
-// Semantic versions follow semver 2.0.0: an optional leading "v", then
-// MAJOR[.MINOR[.PATCH]] (missing parts are 0, so "2.3" is 2.3.0), an
-// optional -PRERELEASE and an ignored +BUILD. 1.10.0 > 1.9.3;
-// 1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-beta < 1.0.0-rc.1 < 1.0.0. An
-// attribute that is not a valid version satisfies no semver operator.
-// Write version operands as strings: a YAML 2.10 is the number 2.1, so
-// Compile refuses floating-point version operands.
+// Semantic versions follow semver 2.0.0 strictly, with two documented
+// exceptions: an optional leading "v" (or "V"), and MINOR and PATCH may be
+// left out (they count as 0, so "2.3" is 2.3.0 and "v2" is 2.0.0). The
+// rest is the standard's: MAJOR.MINOR.PATCH are numbers without leading
+// zeros (§2: "01.2.3" is not a version, "0.1.0" is), an optional
+// -PRERELEASE of dot-separated [0-9A-Za-z-] identifiers whose numeric ones
+// have no leading zeros either (§9: "1.2.3-01" is not a version,
+// "1.2.3-0a" is), and an optional +BUILD that is checked (§10; leading
+// zeros allowed) and then ignored. MAJOR, MINOR and PATCH must each fit a
+// uint64 (at most 18446744073709551615): a larger number makes the string
+// no version; numeric pre-release identifiers may have any length.
+// Precedence is §11's: 1.10.0 > 1.9.3; 1.0.0-alpha < 1.0.0-alpha.1 <
+// 1.0.0-beta < 1.0.0-rc.1 < 1.0.0. An attribute that is not a valid
+// version satisfies no semver operator, and Compile refuses an operand
+// that is not one. Write version operands as strings: a YAML 2.10 is the
+// number 2.1, so Compile refuses floating-point version operands.
 //
 // # Comparison
 //

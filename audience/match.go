@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"cmp"
 	"math"
 	"strings"
 )
@@ -147,14 +148,7 @@ func compare(a, b Value) (c int, ok bool) {
 		if a.k != KindString {
 			return 0, false
 		}
-		// The < operator, not strings.Compare: the latter makes a escape.
-		switch {
-		case a.str() < b.str():
-			return -1, true
-		case a.str() > b.str():
-			return 1, true
-		}
-		return 0, true
+		return cmp.Compare(a.str(), b.str()), true
 	}
 	return cmpNum(a, b)
 }
@@ -171,12 +165,12 @@ func cmpNum(a, b Value) (int, bool) {
 		i := int64(a.n)
 		switch b.k {
 		case KindInt64:
-			return cmp3(i, int64(b.n)), true
+			return cmp.Compare(i, int64(b.n)), true
 		case KindUint64:
 			if i < 0 {
 				return -1, true
 			}
-			return cmp3(uint64(i), b.n), true
+			return cmp.Compare(uint64(i), b.n), true
 		default:
 			return cmpIntFloat(i, math.Float64frombits(b.n))
 		}
@@ -186,7 +180,7 @@ func cmpNum(a, b Value) (int, bool) {
 			c, ok := cmpNum(b, a)
 			return -c, ok
 		case KindUint64:
-			return cmp3(a.n, b.n), true
+			return cmp.Compare(a.n, b.n), true
 		default:
 			return cmpUintFloat(a.n, math.Float64frombits(b.n))
 		}
@@ -204,19 +198,9 @@ func cmpNum(a, b Value) (int, bool) {
 			if f != f || g != g {
 				return 0, false
 			}
-			return cmp3(f, g), true
+			return cmp.Compare(f, g), true
 		}
 	}
-}
-
-func cmp3[T int64 | uint64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cmpIntFloat compares i and f exactly. Rounding i to float64 is monotonic,
@@ -226,13 +210,13 @@ func cmpIntFloat(i int64, f float64) (int, bool) {
 	if f != f {
 		return 0, false
 	}
-	if c := cmp3(float64(i), f); c != 0 {
+	if c := cmp.Compare(float64(i), f); c != 0 {
 		return c, true
 	}
 	if f >= 1<<63 {
 		return -1, true
 	}
-	return cmp3(i, int64(f)), true
+	return cmp.Compare(i, int64(f)), true
 }
 
 // cmpUintFloat is cmpIntFloat for uint64.
@@ -240,13 +224,13 @@ func cmpUintFloat(u uint64, f float64) (int, bool) {
 	if f != f {
 		return 0, false
 	}
-	if c := cmp3(float64(u), f); c != 0 {
+	if c := cmp.Compare(float64(u), f); c != 0 {
 		return c, true
 	}
 	if f >= 1<<64 {
 		return -1, true
 	}
-	return cmp3(u, uint64(f)), true
+	return cmp.Compare(u, uint64(f)), true
 }
 
 // numKey normalises a number for set membership: which is 0 for an

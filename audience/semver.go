@@ -1,5 +1,7 @@
 package audience
 
+import "cmp"
+
 // A version is a parsed semantic version. pre is the pre-release part
 // without its "-", or "" for a release; build metadata is dropped.
 type version struct {
@@ -8,10 +10,13 @@ type version struct {
 }
 
 // parseVersion parses a semantic version such as "1.10.0", "v2.3",
-// "2.0.0-rc.1+build.5" without allocating. An optional "v" or "V" may lead;
-// minor and patch may be left out and then count as 0. Numbers may not
-// overflow uint64; pre-release and build identifiers must be non-empty and
-// made of ASCII letters, digits and "-".
+// "2.0.0-rc.1+build.5" without allocating, strictly as semver 2.0.0 §2, §9
+// and §10 say with two exceptions: an optional "v" or "V" may lead, and
+// minor and patch may be left out (they count as 0). Major, minor and patch
+// are numbers without leading zeros ("01" is refused, "0" is fine) that fit
+// uint64; pre-release identifiers are non-empty [0-9A-Za-z-] and, when
+// numeric, have no leading zeros either; build identifiers are non-empty
+// [0-9A-Za-z-] (leading zeros allowed, as §10 allows them).
 func parseVersion(s string) (version, bool) {
 	var v version
 	if len(s) > 0 && (s[0] == 'v' || s[0] == 'V') {
@@ -30,7 +35,7 @@ func parseVersion(s string) (version, bool) {
 			x = x*10 + d
 			i++
 		}
-		if i == start {
+		if i == start || (s[start] == '0' && i-start > 1) {
 			return version{}, false
 		}
 		parts[n] = x
@@ -49,12 +54,12 @@ func parseVersion(s string) (version, bool) {
 			i++
 		}
 		v.pre = s[start:i]
-		if !validIdents(v.pre) {
+		if !validIdents(v.pre, true) {
 			return version{}, false
 		}
 	}
 	if i < len(s) && s[i] == '+' {
-		if !validIdents(s[i+1:]) {
+		if !validIdents(s[i+1:], false) {
 			return version{}, false
 		}
 		i = len(s)
@@ -66,43 +71,44 @@ func parseVersion(s string) (version, bool) {
 }
 
 // validIdents reports whether s is a non-empty dot-separated list of
-// non-empty identifiers of [0-9A-Za-z-].
-func validIdents(s string) bool {
-	if s == "" {
-		return false
-	}
-	prevDot := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if prevDot {
-				return false
-			}
-			prevDot = true
-			continue
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-':
-		default:
+// non-empty identifiers of [0-9A-Za-z-]; with pre, numeric identifiers
+// (digits only) may not have leading zeros.
+func validIdents(s string, pre bool) bool {
+	for {
+		id, rest, more := cutDot(s)
+		if id == "" {
 			return false
 		}
-		prevDot = false
+		for i := 0; i < len(id); i++ {
+			c := id[i]
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+				return false
+			}
+		}
+		if pre && len(id) > 1 && id[0] == '0' && isNumeric(id) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		s = rest
 	}
-	return !prevDot
 }
 
-// compareVersions orders a and b by semantic versioning 2.0.0 precedence:
-// major, minor and patch numerically; then a pre-release sorts before the
-// release; pre-release identifiers compare one by one, numeric ones
-// numerically and below alphanumeric ones, which compare in ASCII order;
-// a longer list of equal leading identifiers sorts after a shorter one.
+// compareVersions orders a and b by semantic versioning 2.0.0 precedence
+// (§11): major, minor and patch numerically; then a pre-release sorts
+// before the release; pre-release identifiers compare one by one, numeric
+// ones numerically and below alphanumeric ones, which compare in ASCII
+// order; a longer list of equal leading identifiers sorts after a shorter
+// one.
 func compareVersions(a, b version) int {
-	if c := cmp3(a.major, b.major); c != 0 {
+	if c := cmp.Compare(a.major, b.major); c != 0 {
 		return c
 	}
-	if c := cmp3(a.minor, b.minor); c != 0 {
+	if c := cmp.Compare(a.minor, b.minor); c != 0 {
 		return c
 	}
-	if c := cmp3(a.patch, b.patch); c != 0 {
+	if c := cmp.Compare(a.patch, b.patch); c != 0 {
 		return c
 	}
 	switch {
@@ -114,30 +120,32 @@ func compareVersions(a, b version) int {
 		return -1
 	}
 	x, y := a.pre, b.pre
-	for x != "" && y != "" {
-		var xi, yi string
-		xi, x = cutDot(x)
-		yi, y = cutDot(y)
+	for {
+		xi, xr, xmore := cutDot(x)
+		yi, yr, ymore := cutDot(y)
 		if c := compareIdent(xi, yi); c != 0 {
 			return c
 		}
+		switch {
+		case !xmore && !ymore:
+			return 0
+		case !xmore:
+			return -1
+		case !ymore:
+			return 1
+		}
+		x, y = xr, yr
 	}
-	switch {
-	case x == "" && y == "":
-		return 0
-	case x == "":
-		return -1
-	}
-	return 1
 }
 
-func cutDot(s string) (head, rest string) {
+// cutDot splits s at its first '.'; more reports whether there was one.
+func cutDot(s string) (head, rest string, more bool) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' {
-			return s[:i], s[i+1:]
+			return s[:i], s[i+1:], true
 		}
 	}
-	return s, ""
+	return s, "", false
 }
 
 func isNumeric(s string) bool {
@@ -149,14 +157,15 @@ func isNumeric(s string) bool {
 	return true
 }
 
+// compareIdent orders two pre-release identifiers of a valid version.
+// Numeric identifiers have no leading zeros, so the longer one is the
+// larger and equal lengths compare digit by digit: numbers of any length
+// compare without being parsed.
 func compareIdent(a, b string) int {
 	an, bn := isNumeric(a), isNumeric(b)
 	switch {
 	case an && bn:
-		// Compare numbers of any length without parsing: drop leading
-		// zeros, then the longer is larger, then compare digits.
-		a, b = trimZeros(a), trimZeros(b)
-		if c := cmp3(int64(len(a)), int64(len(b))); c != 0 {
+		if c := cmp.Compare(len(a), len(b)); c != 0 {
 			return c
 		}
 	case an:
@@ -164,18 +173,5 @@ func compareIdent(a, b string) int {
 	case bn:
 		return 1
 	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func trimZeros(s string) string {
-	for len(s) > 1 && s[0] == '0' {
-		s = s[1:]
-	}
-	return s
+	return cmp.Compare(a, b)
 }
