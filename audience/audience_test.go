@@ -31,8 +31,9 @@ func TestCompileErrors(t *testing.T) {
 		{"equals NaN", leaf("k", OpEquals, math.NaN()), "conditions.value", "NaN"},
 		{"in NaN element", leafs("k", OpIn, 1, math.NaN()), "conditions.values[1]", "NaN"},
 		{"in scalar", leaf("k", OpIn, "x"), "conditions.value", "needs a list"},
-		{"in nothing", Condition{Key: "k", Op: OpIn}, "conditions.values", "needs values"},
-		{"in empty list", leaf("k", OpIn, []any{}), "conditions.value", "at least one"},
+		{"between nothing", Condition{Key: "k", Op: OpBetween}, "conditions.values", "needs values"},
+		{"between empty list", leafs("k", OpBetween), "conditions.values", "needs values"},
+		{"between empty value list", leaf("k", OpBetween, []any{}), "conditions.value", "needs 2 values, got 0"},
 		{"in both", Condition{Key: "k", Op: OpIn, Value: "x", Values: []any{"y"}}, "conditions.value", "takes values, not value"},
 		{"in nested list", leafs("k", OpIn, []any{1}), "conditions.values[0]", "not list"},
 		{"in_ci number", leafs("k", OpInCI, "a", 1), "conditions.values[1]", "needs strings"},
@@ -223,6 +224,49 @@ func TestErrorFormat(t *testing.T) {
 			}
 			if !errors.Is(tc.err, ErrInvalid) {
 				t.Error("does not wrap ErrInvalid")
+			}
+		})
+	}
+}
+
+// TestEmptyListRoundTrip checks that a list emptied by a generator loads:
+// encoders drop empty lists tagged omitempty, so in and not_in come back
+// without values, and a YAML or JSON [] reads as the empty list too.
+func TestEmptyListRoundTrip(t *testing.T) {
+	gen := []Audience{
+		{Name: "none", Conditions: Condition{Key: "country", Op: OpIn, Values: []any{}}},
+		{Name: "all", Conditions: Condition{Key: "country", Op: OpNotIn, Values: []any{}}},
+	}
+	y, err := yaml.Marshal(map[string]any{"audiences": gen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(map[string]any{"audiences": gen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{
+		"yaml omitempty": string(y),
+		"json omitempty": string(j),
+		"yaml []":        "audiences:\n  - {name: none, conditions: {key: country, op: in, values: []}}\n  - {name: all, conditions: {key: country, op: not_in, value: []}}\n",
+		"json []":        `{"audiences": [{"name": "none", "conditions": {"key": "country", "op": "in", "values": []}}, {"name": "all", "conditions": {"key": "country", "op": "not_in", "values": []}}]}`,
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			list, err := Parse([]byte(doc))
+			if err != nil {
+				t.Fatalf("Parse(%s): %v", doc, err)
+			}
+			for _, a := range list {
+				m, err := Compile(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, attrs := range []Attributes{nil, {String("country", "fr")}, {String("country", "")}} {
+					if got, want := m.Match(attrs), a.Name == "all"; got != want {
+						t.Errorf("%s.Match(%v) = %v, want %v", a.Name, attrs, got, want)
+					}
+				}
 			}
 		})
 	}

@@ -312,12 +312,17 @@ func compileLeaf(c *Condition) (node, string, error) {
 }
 
 // listOperand returns the list operands of c: Values, or Value when it is a
-// list. want is the required length, or -1 for any non-empty list.
+// list. want is the required length, or -1 for a list of any length, which
+// may be empty or absent: encoders drop an empty list tagged omitempty, so
+// that a list emptied by a generator reads back as no list at all.
 func listOperand(c *Condition, want int) ([]any, string, error) {
 	items, field := c.Values, "values"
 	if len(items) == 0 {
 		field = "value"
 		if c.Value == nil {
+			if want < 0 {
+				return nil, "values", nil
+			}
 			return nil, "values", invalid("operator %s needs values", c.Op)
 		}
 		var ok bool
@@ -327,9 +332,6 @@ func listOperand(c *Condition, want int) ([]any, string, error) {
 		}
 	} else if c.Value != nil {
 		return nil, "value", invalid("operator %s takes values, not value", c.Op)
-	}
-	if want < 0 && len(items) == 0 {
-		return nil, field, invalid("operator %s needs at least one value", c.Op)
 	}
 	if want >= 0 && len(items) != want {
 		return nil, field, invalid("operator %s needs %d values, got %d", c.Op, want, len(items))

@@ -55,6 +55,12 @@
 //	                 version              is a version <, <=, >, >= the operand
 //	semver_between   [low, high]          is a version in [low, high] (inclusive)
 //
+// The operand list of in, not_in, in_ci and not_in_ci may be empty, or
+// left out, which is the same: "in: []" matches nothing and "not_in: []"
+// matches everything, as in Unleash and GrowthBook, so a list emptied by a
+// generator (whose encoder drops it as omitempty) loads and means what it
+// says.
+//
 // Only the _ci operators ignore case; they use Unicode simple case folding,
 // the rule of strings.EqualFold ("Straße" and "STRASSE" differ, "K" and the
 // Kelvin sign K agree). Regular expressions use package regexp (RE2): they

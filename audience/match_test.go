@@ -101,6 +101,20 @@ func TestMatchOperators(t *testing.T) {
 		{"not_in/missing", leafs("k", OpNotIn, "x"), nil, true},
 		{"not_in/other kind", leafs("k", OpNotIn, "1"), a(Int("k", 1)), true},
 
+		// empty lists: in matches nothing, not_in everything, whatever the
+		// attribute (as Unleash and GrowthBook do); an absent list is empty.
+		{"in/empty values", leafs("k", OpIn), a(String("k", "")), false},
+		{"in/empty value list", leaf("k", OpIn, []any{}), a(Int("k", 0)), false},
+		{"in/empty list attr", leaf("k", OpIn, []string{}), a(Strings("k", "a")), false},
+		{"in/no operand", Condition{Key: "k", Op: OpIn}, a(Bool("k", false)), false},
+		{"in/empty missing", leafs("k", OpIn), nil, false},
+		{"not_in/empty values", leafs("k", OpNotIn), a(String("k", "x")), true},
+		{"not_in/empty list attr", leafs("k", OpNotIn), a(Strings("k")), true},
+		{"not_in/empty missing", leafs("k", OpNotIn), nil, true},
+		{"not_in/no operand", Condition{Key: "k", Op: OpNotIn}, a(Float64("k", nan)), true},
+		{"in_ci/empty", leaf("k", OpInCI, []string{}), a(String("k", "x")), false},
+		{"not_in_ci/empty", leafs("k", OpNotInCI), a(String("k", "x")), true},
+
 		// in_ci / not_in_ci
 		{"in_ci/ascii", leafs("k", OpInCI, "Gold", "Premium"), a(String("k", "pREMIUM")), true},
 		{"in_ci/unicode", leafs("k", OpInCI, "ÅLAND"), a(String("k", "åland")), true},
