@@ -1,18 +1,50 @@
-// Package strategy describes deployments as data and automates their
-// change over time.
+// Package strategy describes deployments as data: which variant (model
+// version) serves which unit (user, session, request).
 //
-// A Plan is plain, serializable data — name (the hash salt), audiences,
-// ordered rules (audience → split), a default split, fallbacks and shadows —
-// that loads from YAML or JSON (ParsePlan), validates with errors naming
-// the field path and file position (Validate, *Error), and compiles once
-// (Compile) into the structure a router reads on every request.
+// A Plan is plain, serializable data — a deployment written as code:
 //
-// Constructors cover the common strategies:
+//	name: checkout-2026            # salts the hash; keep it to keep assignments
+//	audiences:                     # named conditions on request attributes
+//	  - name: california
+//	    conditions: {key: location, op: equals, value: california}
+//	rules:                         # the first rule whose audience matches decides
+//	  - audience: california
+//	    split: [{variant: model-b, weight: 100}]
+//	default:                       # the split for every other unit
+//	  - {variant: model-a, weight: 90}
+//	  - {variant: model-c, weight: 10}
+//	fallbacks: {model-c: model-a}  # serves when model-c fails
+//	shadows:                       # mirrored, compared, never returned
+//	  - {variant: model-d, percent: 5}
+//
+// The package holds:
+//
+//   - the plan types: Plan, Rule, Split and Arm, Mirror; Split's helpers
+//     (Even, Majority, Weight, and WithWeight and Without, the changes that
+//     move the fewest units) and Plan's (Variants, Routes, Clone);
+//   - constructors for the common strategies: BigBang, Canary, ABTest and
+//     Shadow (below);
+//   - ParsePlan, which reads a plan from YAML or JSON, strictly and within
+//     the limits MaxPlanSize, MaxPlanNodes and MaxPlanDepth; Validate and
+//     CheckVariants, which check a plan on its own and against the variants
+//     a router knows;
+//   - Error, which names the file, line, column and field path of a
+//     problem ("plan.yaml:4:3: default: weights sum to 95, want 100"), and
+//     the sentinels ErrInvalidPlan and ErrUnknownVariant;
+//   - Target, TargetFunc and Targets: what receives plans (a router, or
+//     several).
+//
+// The constructors:
 //
 //	BigBang("v2")                 every unit to v2
 //	Canary("v1", "v2", 10)        a sticky 10% to v2, v1 as its fallback
 //	ABTest("exp", Even("a", "b")) a weighted, sticky split
 //	Shadow("v1", "v2")            v1 serves, v2 sees mirrored traffic
+//
+// Plans do nothing on their own. Package router compiles a plan once and
+// applies it to every request; package rollout changes plans over time
+// (progressive canary, blue-green, rolling); package planfile keeps a plan
+// in a watched file. This package links neither OpenTelemetry nor gonum.
 //
 // # Assignment
 //
@@ -34,41 +66,6 @@
 //   - stable: golden vectors pin key → variant, and the arithmetic is
 //     bit-identical on every platform.
 //
-// Preview estimates how many units a plan change would move before it is
-// applied.
-//
-// # Controllers
-//
-// Controllers change a deployment over time. Each drives routers through a
-// Target (anything with SetPlan(Plan) error, such as *router.Router, or
-// Targets to fan one plan out to several), reads per-variant outcomes
-// through a Window (by default its own Collector, fed by registering the
-// controller as a router observer), takes a Clock, and advances only on an
-// explicit Step, so tests never sleep; Run steps it on a ticker in
-// production.
-//
-//   - Rollout, a progressive canary: steps such as 1, 5, 25, 50 and 100
-//     percent, each held for a minimum duration and a minimum number of
-//     samples; guardrails compare candidate with baseline on the step's
-//     window with always-valid sequential tests (a mixture SPRT on error
-//     rate, log-latency and user metrics, alpha split across steps and
-//     tests), an absolute error ceiling, and a sample-ratio-mismatch check
-//     against the step's own weights. A healthy candidate is promoted (it
-//     serves 100%, the baseline stays registered as its fallback); a failing
-//     one is rolled back (all traffic to the baseline); a mismatch halts the
-//     rollout as broken instrumentation. Pause, Resume, Promote and Abort
-//     act by hand; Status reports the step, the window's figures and the
-//     reason of the last transition; every transition is an Event, given to
-//     a callback and logged with slog.
-//   - BlueGreen: two slots; Switch verifies the idle slot (SmokeTest or a
-//     function of yours) and flips at once; Rollback flips back at once.
-//   - Rolling: old to new in N equal batches, each gated on error rate and
-//     latency; a failing gate halts and reverts.
-//
-// On many replicas, run one controller (on one replica or in a separate
-// job), give it a Target that publishes each plan to every replica (Targets
-// of routers, or a file or ConfigMap that each replica watches with package
-// planfile), and a Window that aggregates every replica's outcomes
-// (WindowFunc over a metrics backend). Assignment is a pure function of plan
-// and key, so replicas that hold the same plan decide alike.
+// router.Preview estimates how many units a plan change would move before
+// it is applied.
 package strategy

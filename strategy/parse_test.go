@@ -254,8 +254,8 @@ func TestParsePlanCost(t *testing.T) {
 		data     string
 		maxBytes uint64 // allocated by one ParsePlan, at most
 	}{
-		{"alias bomb 9x10 (933 bytes, 10^9 leaves)", bomb(9, 10), 1 << 20},
-		{"alias bomb 6x10 (660 bytes, 10^6 leaves)", bomb(6, 10), 1 << 20},
+		{"alias bomb 9x10 (811 bytes, 10^9 leaves)", bomb(9, 10), 1 << 20},
+		{"alias bomb 6x10 (577 bytes, 10^6 leaves)", bomb(6, 10), 1 << 20},
 		{"json nested 9000 deep (72 KB)", nestedJSON(9000), 4 << 20},
 		{"yaml nested 9000 deep", nestedYAML(9000), 64 << 20},
 		{"largest allowed input", "name: x\n" + strings.Repeat("#", strategy.MaxPlanSize-9) + "\n", 16 << 20},

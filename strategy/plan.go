@@ -17,7 +17,10 @@ import (
 // (Name, unit key): sticky, proportional to the weights, and minimal in
 // movement when weights change.
 //
-// The zero Plan is not valid: Name and Default are required.
+// The zero Plan is not valid: Name and Default are required. A Plan is a
+// value whose slices and maps are shared by its copies: a plan handed to a
+// router or controller must not be modified afterwards (use Clone to make a
+// changed copy). Its methods only read it and are safe for concurrent use.
 type Plan struct {
 	// Name identifies the plan and salts the hash. Two plans with the same
 	// name and split assign every unit identically; give independent
@@ -36,7 +39,9 @@ type Plan struct {
 	Fallbacks map[string]string `yaml:"fallbacks,omitempty" json:"fallbacks,omitempty"`
 	// Shadows mirror a sticky sample of traffic to shadow variants, whose
 	// answers are compared with the primary's but never returned. At most
-	// MaxShadows entries.
+	// MaxShadows entries. A shadow must not also serve units (have a
+	// positive weight in a split): to compare a variant with itself, use
+	// NoiseFloor.
 	Shadows []Mirror `yaml:"shadows,omitempty" json:"shadows,omitempty"`
 	// NoiseFloor is the percentage of units, in [0, 100], whose request is
 	// also mirrored to a second call of the variant that served it, so that
@@ -66,8 +71,10 @@ type Split []Arm
 
 // An Arm is one variant of a split and its weight in percent.
 type Arm struct {
-	Variant string  `yaml:"variant" json:"variant"`
-	Weight  float64 `yaml:"weight" json:"weight"`
+	// Variant names the variant.
+	Variant string `yaml:"variant" json:"variant"`
+	// Weight is the variant's share of the split's units, in percent.
+	Weight float64 `yaml:"weight" json:"weight"`
 }
 
 // A Mirror sends a sticky sample of units to a shadow variant.

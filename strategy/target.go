@@ -5,25 +5,10 @@ import (
 	"fmt"
 )
 
-// A Target receives plans: the ones a controller of package rollout decides,
-// or the ones a planfile.Watcher reads. A router.Router is a Target; so is
-// Targets, which fans one plan out to the routers of several replicas, and so
-// is any adapter that publishes the plan to a shared source (a watched file,
-// a Kubernetes ConfigMap) that every replica follows.
-//
-// # Many replicas
-//
-// A service usually runs several replicas, each with its own router. Run one
-// controller for all of them — in one replica chosen as leader, or in a
-// separate job — and let it publish through a Target that reaches every
-// replica: Targets{...} of the routers when they share a process (as in
-// tests), or an adapter that writes the plan to a shared source (a file, a
-// ConfigMap) which each replica watches and passes to its router's SetPlan.
-// Plans are pure data and assignment is a pure function of (plan name, unit
-// key), so every replica routes each unit identically without coordination.
-// Give the controller a Window that reads metrics aggregated across the
-// replicas (see Window); its own Collector only sees the requests of the
-// routers it observes.
+// A Target receives the plans that a controller of package rollout or a
+// planfile.Watcher decides: a *router.Router, Targets (one plan to several
+// targets), or an adapter that publishes the plan to a shared file or
+// ConfigMap.
 //
 // SetPlan must apply the plan, or return an error and leave the previous plan
 // serving. A controller retries a plan that failed on its next Step, so

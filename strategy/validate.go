@@ -56,8 +56,14 @@ func fieldErr(path, format string, args ...any) error {
 const weightTolerance = 1e-9
 
 // Validate reports the first thing wrong with p as an *Error naming the
-// field path, or nil. It checks the plan on its own; whether the router
-// knows the variants is checked by CheckVariants.
+// field path, or nil. It checks the plan on its own: a name; audiences that
+// are named once and compile (audience.Compile); rules naming a defined
+// audience, under distinct names; splits that are not empty, name each
+// variant once and have finite, non-negative weights summing to 100;
+// fallbacks without empty names or cycles; at most MaxShadows shadows, each
+// named once, with a percent in (0, 100], and none that also serves units;
+// a NoiseFloor in [0, 100]. Whether a router knows the variants is checked
+// by CheckVariants. Time and memory are linear in the size of p.
 func (p Plan) Validate() error {
 	_, err := p.validate()
 	return err
