@@ -311,8 +311,11 @@ func (w *Writer) Flush(ctx context.Context) error {
 // background goroutine. It returns the first write error not yet reported
 // by Flush, wrapped, or nil. If ctx ends first, Close makes blocked Log
 // calls give up and returns an error wrapping ctx.Err(); the goroutine
-// exits once the underlying writer returns, and a later Close can wait for
-// it again. Close does not close the underlying writer. It is safe for
+// still writes what was queued and exits once the underlying writer
+// returns, and calling Close again (with a ctx that has not ended) waits
+// for that and returns what a Close that had waited would have. Close
+// ends a line cut by a short write (see Writer) and does not close the
+// underlying writer. It is safe for
 // concurrent use and may be called more than once; once the goroutine has
 // exited, every call returns the same result.
 func (w *Writer) Close(ctx context.Context) error {
