@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,31 +75,45 @@ func TestRun(t *testing.T) {
 	})
 }
 
-func TestBuckets(t *testing.T) {
-	bounds := collectorBounds()
-	cases := []struct {
-		name string
-		ns   int64
-	}{
-		{"zero", 0}, {"small", 7}, {"first log bucket", 16}, {"odd", 12345},
-		{"millisecond", int64(time.Millisecond)}, {"hour", int64(time.Hour)}, {"max", 1<<63 - 1},
+// TestCollectorLatency checks the Collector's latency histogram: the
+// router's layout, every latency counted, quantiles within the layout's
+// 4.33%, and the log summary the guardrails compare.
+func TestCollectorLatency(t *testing.T) {
+	c := NewCollector("", "a")
+	var logSum float64
+	var n int
+	for i := 1; i <= 1000; i++ {
+		d := time.Duration(i) * 37 * time.Microsecond
+		c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: d})
+		logSum += math.Log(d.Seconds())
+		n++
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			i := bucketOf(c.ns)
-			if i < 0 || i >= histBuckets {
-				t.Fatalf("bucket %d out of range", i)
-			}
-			if lo := bucketLow(i); lo > c.ns || int64(bounds[i]) < c.ns {
-				t.Fatalf("%d in bucket %d = [%d, %d]", c.ns, i, lo, bounds[i])
-			}
-			if i > 0 && int64(bounds[i-1]) >= c.ns {
-				t.Fatalf("%d also fits bucket %d", c.ns, i-1)
-			}
-			if lo, hi := float64(bucketLow(i)), float64(bounds[i]); c.ns >= 16 && i < histBuckets-1 && (hi-lo)/lo > 1.0/16 {
-				t.Fatalf("bucket %d is %.3f wide", i, (hi-lo)/lo)
+	c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: 0})
+	c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: time.Hour})
+	h := c.Snapshot("a").Latency
+	if h.Scale != 3 || h.Count() != 1002 || h.ZeroCount != 1 || h.Overflow != 1 {
+		t.Fatalf("scale %d, count %d, zero %d, overflow %d", h.Scale, h.Count(), h.ZeroCount, h.Overflow)
+	}
+	for _, tc := range []struct {
+		name string
+		q    float64
+		want time.Duration
+	}{
+		{"p50", 0.5, 500 * 37 * time.Microsecond},
+		{"p90", 0.9, 901 * 37 * time.Microsecond},
+		{"p99", 0.99, 991 * 37 * time.Microsecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := h.Quantile(tc.q); math.Abs(float64(got-tc.want)) > 0.0433*float64(tc.want) {
+				t.Errorf("Quantile(%v) = %v, want %v within 4.33%%", tc.q, got, tc.want)
 			}
 		})
+	}
+	// Without the zero and overflow values, the mean log latency is within
+	// ln(1.0433) of the exact one.
+	inRange := logSummary(router.Histogram{Scale: h.Scale, Offset: h.Offset, Counts: h.Counts})
+	if got, want := inRange.Mean(), logSum/float64(n); inRange.N() != 1000 || math.Abs(got-want) > math.Log(1.0433) {
+		t.Errorf("log summary n %d mean %v, want 1000 and %v", inRange.N(), got, want)
 	}
 }
 

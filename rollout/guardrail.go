@@ -196,7 +196,7 @@ func (c guardrailChecker) check(f *Figures, base, cand VariantWindow, minSamples
 	g := c.g
 	f.Alpha = c.alpha
 	f.ErrorP, f.LatencyP, f.SRMP = 1, 1, 1
-	if b, cd := base.Latency.LogSummary(), cand.Latency.LogSummary(); b.N() > 0 && cd.N() > 0 {
+	if b, cd := logSummary(base.Latency), logSummary(cand.Latency); b.N() > 0 && cd.N() > 0 {
 		f.LatencyRatio = math.Exp(cd.Mean() - b.Mean())
 	}
 	if base.Requests < minSamples || cand.Requests < minSamples {
@@ -226,7 +226,7 @@ func (c guardrailChecker) check(f *Figures, base, cand VariantWindow, minSamples
 		return v
 	}
 	if !g.NoLatency {
-		p, d := msprt(base.Latency.LogSummary(), cand.Latency.LogSummary(), g.LatencyEffect)
+		p, d := msprt(logSummary(base.Latency), logSummary(cand.Latency), g.LatencyEffect)
 		f.LatencyP = p
 		if d > 0 && p < c.alpha && math.Exp(d) >= g.MaxLatencyRatio {
 			v.fail = fmt.Sprintf("latency: candidate %.2fx slower (geometric mean; p50 %v vs %v, p90 %v vs %v), always-valid p=%.2g < %.2g",

@@ -624,12 +624,7 @@ func TestRolloutAggregatedWindow(t *testing.T) {
 	defer mustObserve(t, r2, c2)()
 	sum := rollout.WindowFunc(func(v string) rollout.VariantWindow {
 		a, b := c1.Snapshot(v), c2.Snapshot(v)
-		w := rollout.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency}
-		w.Latency.Counts = append([]int64(nil), a.Latency.Counts...)
-		for i := range w.Latency.Counts {
-			w.Latency.Counts[i] += b.Latency.Counts[i]
-		}
-		return w
+		return rollout.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency.Merge(b.Latency)}
 	})
 	clock := newFakeClock()
 	ro, err := rollout.NewRollout(rollout.RolloutConfig{

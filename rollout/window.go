@@ -3,11 +3,10 @@ package rollout
 import (
 	"context"
 	"math"
-	"math/bits"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/varroute/varroute/internal/hist"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/stats"
 )
@@ -40,15 +39,18 @@ type VariantWindow struct {
 	// Errors counts those whose assigned variant failed (router.Outcome.Failure),
 	// whether or not a fallback then served.
 	Errors int64
-	// Latency is the histogram of the requests' latencies.
-	Latency Histogram
+	// Latency is the histogram of the requests' latencies, in the layout of
+	// the router's own (router.Histogram: OpenTelemetry exponential and
+	// Prometheus native histograms), so a Window across replicas can fill it
+	// from native histograms and add replicas up with Merge.
+	Latency router.Histogram
 	// Metrics holds the user-reported metrics by name. Nil means none.
 	Metrics map[string]MetricSums
 }
 
 // Sub returns the figures accumulated between prev and w: w minus prev. The
-// two must come from the same Window (same histogram bounds, same metric
-// shifts); a histogram or metric prev lacks is kept whole.
+// two must come from the same Window (same metric shifts); a histogram or
+// metric prev lacks is kept whole.
 func (w VariantWindow) Sub(prev VariantWindow) VariantWindow {
 	d := VariantWindow{
 		Requests: w.Requests - prev.Requests,
@@ -72,84 +74,14 @@ func (w VariantWindow) ErrorRate() float64 {
 	return float64(w.Errors) / float64(w.Requests)
 }
 
-// A Histogram counts durations in buckets: Counts[i] counts the values in
-// (Bounds[i-1], Bounds[i]], the first bucket starting at 0. Bounds ascend; a
-// last bound of math.MaxInt64 stands for +Inf. The zero value is empty.
-type Histogram struct {
-	Bounds []time.Duration
-	Counts []int64
-}
-
-// Sub returns h minus prev, bucket by bucket. If prev is empty or has other
-// bounds, it returns a copy of h.
-func (h Histogram) Sub(prev Histogram) Histogram {
-	d := Histogram{Bounds: h.Bounds, Counts: append([]int64(nil), h.Counts...)}
-	if len(prev.Counts) != len(h.Counts) {
-		return d
-	}
-	for i := range d.Counts {
-		d.Counts[i] -= prev.Counts[i]
-	}
-	return d
-}
-
-// Count returns the number of values in h.
-func (h Histogram) Count() int64 {
-	var n int64
-	for _, c := range h.Counts {
-		n += c
-	}
-	return n
-}
-
-// bucketRange returns the lower and upper ends of bucket i.
-func (h Histogram) bucketRange(i int) (lo, hi float64) {
-	if i > 0 {
-		lo = float64(h.Bounds[i-1])
-	}
-	hi = float64(h.Bounds[i])
-	if h.Bounds[i] == math.MaxInt64 { // +Inf: no width known
-		hi = lo
-	}
-	return lo, hi
-}
-
-// Quantile returns the q-quantile (0 <= q <= 1) of h, interpolated linearly
-// inside its bucket, or 0 for an empty histogram.
-func (h Histogram) Quantile(q float64) time.Duration {
-	n := h.Count()
-	if n == 0 {
-		return 0
-	}
-	rank := q * float64(n)
-	var cum float64
-	for i, c := range h.Counts {
-		if c == 0 {
-			continue
-		}
-		if cum+float64(c) >= rank {
-			lo, hi := h.bucketRange(i)
-			f := (rank - cum) / float64(c)
-			return time.Duration(lo + f*(hi-lo))
-		}
-		cum += float64(c)
-	}
-	lo, _ := h.bucketRange(len(h.Counts) - 1)
-	return time.Duration(lo)
-}
-
-// LogSummary returns the summary of ln(latency in seconds), each value taken
-// at its bucket's midpoint (at least 1ns): the scale on which latencies are
-// compared, since a slowdown multiplies them.
-func (h Histogram) LogSummary() stats.Summary {
+// logSummary returns the summary of ln(latency in seconds) over h, each
+// latency taken at its bucket's estimate (router.Histogram.Buckets): the
+// scale on which latencies are compared, since a slowdown multiplies them.
+func logSummary(h router.Histogram) stats.Summary {
 	var n int64
 	var sum, sumSq float64
-	for i, c := range h.Counts {
-		if c == 0 {
-			continue
-		}
-		lo, hi := h.bucketRange(i)
-		x := math.Log(math.Max((lo+hi)/2, 1) / 1e9)
+	for v, c := range h.Buckets() {
+		x := math.Log(max(v.Seconds(), 1e-9))
 		fc := float64(c)
 		n += c
 		sum += fc * x
@@ -191,54 +123,13 @@ func summaryOf(n int64, shift, sum, sumSq float64) stats.Summary {
 	return stats.NewSummary(n, shift+mean, v)
 }
 
-// The Collector's latency histogram is log-linear: 16 linear sub-buckets per
-// power of two of nanoseconds, so a bucket is at most 1/16 (6.25%) wide
-// relative to its values, from 1ns to the largest Duration.
-const (
-	subBits     = 4
-	subBuckets  = 1 << subBits
-	histBuckets = (64-subBits)*subBuckets + subBuckets
-)
-
-// bucketOf returns the histogram bucket of a duration of ns nanoseconds.
-func bucketOf(ns int64) int {
-	if ns < subBuckets {
-		return int(max(ns, 0))
-	}
-	u := uint64(ns)
-	e := bits.Len64(u) - 1 // >= subBits
-	sub := int(u>>(e-subBits)) & (subBuckets - 1)
-	return (e-subBits+1)*subBuckets + sub
-}
-
-// bucketLow returns the smallest duration of bucket i.
-func bucketLow(i int) int64 {
-	if i < subBuckets {
-		return int64(i)
-	}
-	e := i/subBuckets + subBits - 1
-	sub := i % subBuckets
-	return int64(subBuckets+sub) << (e - subBits)
-}
-
-var collectorBounds = sync.OnceValue(func() []time.Duration {
-	b := make([]time.Duration, histBuckets)
-	for i := range b {
-		if i == histBuckets-1 {
-			b[i] = math.MaxInt64
-		} else {
-			b[i] = time.Duration(bucketLow(i+1) - 1)
-		}
-	}
-	return b
-})
-
 // A Collector is the default Window: an observer that counts, per variant,
 // the requests, failures and latencies a router reports (it implements
 // router.Observer) and the metrics the application reports by hand
 // (RecordMetric). Observe allocates nothing and takes no lock: atomic
-// counters and a fixed log-linear latency histogram per variant. A Collector
-// is safe for concurrent use; create one with NewCollector.
+// counters and an exponential latency histogram per variant (the router's
+// layout, see router.Histogram). A Collector is safe for concurrent use;
+// create one with NewCollector.
 type Collector struct {
 	plan     string
 	variants []string
@@ -248,7 +139,7 @@ type Collector struct {
 type variantAcc struct {
 	requests atomic.Int64
 	errors   atomic.Int64
-	hist     [histBuckets]atomic.Int64
+	latency  *hist.Histogram
 
 	mu      sync.Mutex
 	metrics map[string]*MetricSums
@@ -259,11 +150,15 @@ type variantAcc struct {
 // of units without a key (router.ReasonNoKey) are not counted: those units are not
 // randomized between variants, so counting them would bias the comparison.
 func NewCollector(plan string, variants ...string) *Collector {
-	return &Collector{
+	c := &Collector{
 		plan:     plan,
 		variants: append([]string(nil), variants...),
 		acc:      make([]variantAcc, len(variants)),
 	}
+	for i := range c.acc {
+		c.acc[i].latency = hist.New(hist.DefaultScale)
+	}
+	return c
 }
 
 func (c *Collector) index(variant string) int {
@@ -288,7 +183,7 @@ func (c *Collector) Observe(_ context.Context, o router.Outcome) {
 		return
 	}
 	a := &c.acc[i]
-	a.hist[bucketOf(int64(o.Latency))].Add(1)
+	a.latency.Add(o.Latency)
 	if o.Failure != nil {
 		a.errors.Add(1)
 	}
@@ -336,10 +231,7 @@ func (c *Collector) Snapshot(variant string) VariantWindow {
 	w := VariantWindow{
 		Requests: a.requests.Load(),
 		Errors:   a.errors.Load(),
-		Latency:  Histogram{Bounds: collectorBounds(), Counts: make([]int64, histBuckets)},
-	}
-	for j := range a.hist {
-		w.Latency.Counts[j] = a.hist[j].Load()
+		Latency:  router.Histogram(a.latency.Snapshot()),
 	}
 	a.mu.Lock()
 	if len(a.metrics) > 0 {
