@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/varroute/varroute/internal/assign"
 	"github.com/varroute/varroute/internal/hist"
@@ -70,7 +71,8 @@ type planStats struct {
 // count is the number of requests.
 type cell struct {
 	h   atomic.Pointer[hist.Histogram]
-	set atomic.Pointer[attribute.Set] // OpenTelemetry attributes, made at first use
+	set atomic.Pointer[attribute.Set]         // OpenTelemetry attributes, made at first use
+	rec atomic.Pointer[[]metric.RecordOption] // the same, as the synchronous histogram's option
 }
 
 func newPlanStats(t *assign.Table, revision string) *planStats {

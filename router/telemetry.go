@@ -160,8 +160,8 @@ func (t *telemetry) recordLatency(ctx context.Context, ps *planStats, ch *assign
 		return
 	}
 	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey, outcome)]
-	set := c.set.Load()
-	if set == nil {
+	rec := c.rec.Load()
+	if rec == nil {
 		rm := RequestMetrics{Plan: ps.plan, Revision: ps.revision, Variant: ps.variants[ch.Variant], Reason: ReasonDefault, Outcome: outcomeNames[outcome]}
 		if ch.Rule >= 0 {
 			rm.Rule, rm.Reason = ps.rules[ch.Rule], ReasonRule
@@ -169,11 +169,11 @@ func (t *telemetry) recordLatency(ctx context.Context, ps *planStats, ch *assign
 		if ch.NoKey {
 			rm.Reason = ReasonNoKey
 		}
-		s := requestAttrs(&rm)
-		set = &s
-		c.set.Store(set)
+		opts := []metric.RecordOption{metric.WithAttributeSet(requestAttrs(&rm))}
+		rec = &opts
+		c.rec.Store(rec)
 	}
-	t.duration.Record(ctx, latency, metric.WithAttributeSet(*set))
+	t.duration.Record(ctx, latency, *rec...)
 }
 
 // attrs holds the shadow metrics' attribute sets of one plan snapshot, made
