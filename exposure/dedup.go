@@ -63,21 +63,41 @@ func (d *dedupTable) hash(plan, variant, unit string) uint64 {
 // seen reports whether the key was written less than the window before at
 // (a repeat, to skip); otherwise it records the key as written at at.
 func (d *dedupTable) seen(plan, variant, unit string, at int64) bool {
-	h := d.hash(plan, variant, unit)
+	repeat, _ := d.check(plan, variant, unit, at)
+	return repeat
+}
+
+// check is seen, also returning the key's hash for forget.
+func (d *dedupTable) check(plan, variant, unit string, at int64) (repeat bool, h uint64) {
+	h = d.hash(plan, variant, unit)
 	set := d.entries[(h>>32&d.mask)*dedupWays:][:dedupWays]
 	victim := 0
 	for i := range set {
 		if set[i].hash == h {
 			if at-set[i].at < d.window {
-				return true
+				return true, h
 			}
 			set[i].at = at
-			return false
+			return false, h
 		}
 		if set[victim].hash != 0 && (set[i].hash == 0 || set[i].at < set[victim].at) {
 			victim = i // an empty entry, else the oldest
 		}
 	}
 	set[victim] = dedupEntry{hash: h, at: at}
-	return false
+	return false, h
+}
+
+// forget undoes check's record of the key with hash h as written at at,
+// because its line was not written after all: its next exposure is not a
+// repeat. (If the key was written before, outside the window, forgetting
+// that too can only let a repeat through.)
+func (d *dedupTable) forget(h uint64, at int64) {
+	set := d.entries[(h>>32&d.mask)*dedupWays:][:dedupWays]
+	for i := range set {
+		if set[i].hash == h && set[i].at == at {
+			set[i] = dedupEntry{}
+			return
+		}
+	}
 }

@@ -366,3 +366,42 @@ func (f *failGate) Write(p []byte) (int, error) {
 	}
 	return f.gateWriter.Write(p)
 }
+
+// TestDedupForgetsFailedLines: an exposure whose line was not written is
+// not remembered for de-duplication: its repeat, after the disk recovers,
+// is written rather than skipped.
+func TestDedupForgetsFailedLines(t *testing.T) {
+	tests := []struct {
+		name  string
+		cut   cut
+		units []string // read back
+		stats exposure.Stats
+	}{
+		{"nothing written", at(0), []string{"u-0-0", "u-0-1", "u-0-2"},
+			exposure.Stats{Written: 3, Deduplicated: 0, Failed: 3, Errors: 1}},
+		{"first line written", afterLine(1, 0), []string{"u-0-0", "u-0-1", "u-0-2"},
+			exposure.Stats{Written: 3, Deduplicated: 1, Failed: 2, Errors: 1}},
+		{"two lines written", afterLine(2, 3), []string{"u-0-0", "u-0-1", "u-0-2"},
+			exposure.Stats{Written: 3, Deduplicated: 2, Failed: 1, Errors: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &diskWriter{cuts: []cut{tc.cut}}
+			w := newWriter(t, out, exposure.WriterOptions{Dedup: time.Hour, FlushInterval: -1})
+			for i := range 3 {
+				w.Log(t.Context(), expo(0, i))
+			}
+			assert.ErrorIs(t, w.Flush(t.Context()), syscall.ENOSPC)
+			for i := range 3 { // the same exposures again, a second later
+				e := expo(0, i)
+				e.Time = e.Time.Add(time.Second)
+				w.Log(t.Context(), e)
+			}
+			require.NoError(t, w.Close(t.Context()))
+			units, _ := readBack(t, out.String())
+			assert.Equal(t, tc.units, units)
+			tc.stats.Logged = 6
+			assert.Equal(t, tc.stats, w.Stats())
+		})
+	}
+}

@@ -64,7 +64,10 @@ type WriterOptions struct {
 	Block bool
 	// Dedup, when positive, drops an exposure whose (plan, variant, unit)
 	// was written less than Dedup earlier (by Exposure.Time), counting it
-	// in Stats.Deduplicated. Zero means every exposure is written.
+	// in Stats.Deduplicated. A line that a failed or short write did not
+	// write whole does not count as written, so the next exposure of its
+	// key is written (one repeated within the same batch is still
+	// skipped). Zero means every exposure is written.
 	// Negative is an error. See DedupEntries for the memory bound.
 	Dedup time.Duration
 	// DedupEntries bounds the de-duplication table: it remembers at most
@@ -158,8 +161,9 @@ type Writer struct {
 	lines     int64
 	dirty     bool // the output may end inside a line: write buf[0] first
 	dedup     *dedupTable
-	pending   error // first write error not yet reported by Flush or Close
-	closeErr  error // what Close returns; set before done is closed
+	keys      []dedupEntry // with dedup: the batch's keys, line by line
+	pending   error        // first write error not yet reported by Flush or Close
+	closeErr  error        // what Close returns; set before done is closed
 }
 
 // NewWriter returns a Writer that writes exposures to out and starts its
@@ -452,11 +456,13 @@ func (w *Writer) add(e Exposure) {
 		if t.IsZero() {
 			t = w.now()
 		}
-		if w.dedup.seen(e.Plan, e.Variant, e.Unit, t.UnixNano()) {
+		repeat, h := w.dedup.check(e.Plan, e.Variant, e.Unit, t.UnixNano())
+		if repeat {
 			w.buf = w.buf[:start]
 			w.deduped.Add(1)
 			return
 		}
+		w.keys = append(w.keys, dedupEntry{hash: h, at: t.UnixNano()})
 	}
 	if !encoded {
 		w.buf = appendExposure(w.buf, &e)
@@ -502,6 +508,7 @@ func (w *Writer) writeLines() {
 		w.dirty = false
 	case n < 0: // unknown: count nothing written, end whatever was cut
 		w.failed.Add(w.lines)
+		w.forget(0)
 		w.dirty = true
 	default:
 		// Lines written whole: those whose newline was written, and the one
@@ -520,13 +527,27 @@ func (w *Writer) writeLines() {
 		}
 		w.written.Add(whole)
 		w.failed.Add(w.lines - whole)
+		w.forget(int(whole))
 	}
 	if err != nil {
 		w.fail(fmt.Errorf("exposure: write: %w", err))
 	}
 	w.lines = 0
 	w.buf = w.buf[:1]
+	w.keys = w.keys[:0]
 	w.shrink()
+}
+
+// forget makes de-duplication forget the keys of the batch's lines from
+// the (whole)th on, which were not written: their next exposures are
+// written, not skipped as repeats.
+func (w *Writer) forget(whole int) {
+	if w.dedup == nil {
+		return
+	}
+	for _, k := range w.keys[whole:] {
+		w.dedup.forget(k.hash, k.at)
+	}
 }
 
 // endLine writes a newline if the output may end inside a cut line, so
