@@ -23,7 +23,8 @@ func key(i int) string { return "user-" + strconv.Itoa(i) }
 type compiled struct{ t *assign.Table }
 
 func (c compiled) Decide(key string, attrs audience.Attributes) Decision {
-	d, _ := decide(c.t, key, attrs)
+	var d Decision
+	decide(&d, c.t, key, attrs)
 	return d
 }
 

@@ -28,7 +28,8 @@ type pinKey[In, Out any] struct{ r *Router[In, Out] }
 // allocates; Decide is its allocation-free counterpart.
 func (r *Router[In, Out]) Pin(ctx context.Context, u Unit) (context.Context, Decision) {
 	s := r.snap.Load()
-	d, ch := decide(s.plan, u.Key, u.Attrs)
+	var d Decision
+	ch := decide(&d, s.plan, u.Key, u.Attrs)
 	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, choice: ch}), d
 }
 

@@ -40,25 +40,24 @@ type Decision struct {
 	NoiseFloor bool
 }
 
-// decide assigns the unit under t and describes the choice as a Decision.
-func decide(t *assign.Table, key string, attrs audience.Attributes) (d Decision, ch assign.Choice) {
+// decide assigns the unit under t, describes the choice in *d and returns
+// it. It writes d in place: a Decision is large enough that returning it
+// through two calls costs a visible share of a decision.
+func decide(d *Decision, t *assign.Table, key string, attrs audience.Attributes) (ch assign.Choice) {
 	ch = t.Assign(key, attrs)
 	d.Plan = t.Name()
 	d.Variant = t.Variants()[ch.Variant]
-	switch {
-	case ch.NoKey:
-		d.Reason = ReasonNoKey
-	case ch.Rule >= 0:
-		d.Reason = ReasonRule
-	default:
-		d.Reason = ReasonDefault
-	}
+	d.Reason = ReasonDefault
 	if ch.Rule >= 0 {
 		d.Rule = t.RuleName(ch.Rule)
+		d.Reason = ReasonRule
+	}
+	if ch.NoKey {
+		d.Reason = ReasonNoKey
 	}
 	d.Shadows = t.ShadowSet(ch.Shadows)
 	d.NoiseFloor = ch.Noise
-	return d, ch
+	return ch
 }
 
 // An Outcome is what happened to one request, as a router reports it to

@@ -184,8 +184,8 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 // Decide returns the decision for u under the current plan without calling
 // any predictor: routing can be unit-tested without models. It allocates
 // nothing.
-func (r *Router[In, Out]) Decide(u Unit) Decision {
-	d, _ := decide(r.snap.Load().plan, u.Key, u.Attrs)
+func (r *Router[In, Out]) Decide(u Unit) (d Decision) {
+	decide(&d, r.snap.Load().plan, u.Key, u.Attrs)
 	return d
 }
 
@@ -221,7 +221,7 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In) (Out, Outcom
 			if s.closed {
 				return zero, o, ErrClosed
 			}
-			o.Decision, ch = decide(s.plan, u.Key, u.Attrs)
+			ch = decide(&o.Decision, s.plan, u.Key, u.Attrs)
 		}
 		// The assigned variant stays entered for the whole request, observers
 		// and exposures included, so that Close and RemoveVariant wait for

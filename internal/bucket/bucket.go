@@ -86,6 +86,13 @@ func (p *Picker) Pick(k uint64) int {
 		return -1
 	case 1:
 		return p.index[0]
+	case 2: // a canary: the loop below, unrolled
+		s0 := float64(-Log(Uniform(Mix(k^p.seeds[0])))) * p.inv[0]
+		s1 := float64(-Log(Uniform(Mix(k^p.seeds[1])))) * p.inv[1]
+		if s1 < s0 {
+			return p.index[1]
+		}
+		return p.index[0]
 	}
 	best, bestScore := 0, math.Inf(1)
 	for i, s := range p.seeds {
