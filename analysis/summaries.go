@@ -171,7 +171,7 @@ func (s *Summaries) WriteCSV(w io.Writer) error {
 	for _, r := range s.Rows {
 		period := ""
 		if !r.Period.IsZero() {
-			period = r.Period.UTC().Format(time.RFC3339)
+			period = r.Period.UTC().Format(time.RFC3339Nano)
 		}
 		rec := []string{period, r.Variant, r.Metric, strconv.FormatInt(r.Units, 10), strconv.FormatInt(r.Positive, 10), f(r.Sum), f(r.SumSq), s.Covariate, "", "", ""}
 		if s.Covariate != "" {
@@ -212,7 +212,7 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, lineErr(1, "summaries: empty file, want a header")
+		return nil, lineErr(1, "empty file, want a header")
 	}
 	if err != nil {
 		return nil, csvErr(err)
@@ -223,7 +223,7 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 	}
 	for _, c := range []string{"variant", "metric", "units", "positive", "sum", "sum_sq"} {
 		if _, ok := col[c]; !ok {
-			return nil, lineErr(1, "summaries: no column %s in header %q", c, header)
+			return nil, lineErr(1, "no column %s in header %q", c, header)
 		}
 	}
 	get := func(rec []string, c string) string {
@@ -252,13 +252,13 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 		if p := get(rec, "period"); p != "" {
 			t, err := parsePeriod(p)
 			if err != nil {
-				return nil, lineErr(line, "summaries: period %q: want RFC 3339 time or a date", p)
+				return nil, lineErr(line, "period %q: want RFC 3339 time or a date", p)
 			}
 			row.Period = t
 		}
 		row.Variant, row.Metric = get(rec, "variant"), get(rec, "metric")
 		if row.Variant == "" || row.Metric == "" {
-			return nil, lineErr(line, "summaries: empty variant or metric")
+			return nil, lineErr(line, "empty variant or metric")
 		}
 		ints := []struct {
 			name string
@@ -271,21 +271,21 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 				// SQL engines may print integral sums as 12.0.
 				x, ferr := strconv.ParseFloat(v, 64)
 				if ferr != nil || x != math.Trunc(x) || x < 0 || x > 1<<53 {
-					return nil, lineErr(line, "summaries: %s %q is not a count", f.name, v)
+					return nil, lineErr(line, "%s %q is not a count", f.name, v)
 				}
 				n = int64(x)
 			}
 			if n < 0 {
-				return nil, lineErr(line, "summaries: %s %d is negative", f.name, n)
+				return nil, lineErr(line, "%s %d is negative", f.name, n)
 			}
 			*f.dst = n
 		}
 		if row.Positive > row.Units {
-			return nil, lineErr(line, "summaries: positive %d exceeds units %d", row.Positive, row.Units)
+			return nil, lineErr(line, "positive %d exceeds units %d", row.Positive, row.Units)
 		}
 		cov := get(rec, "covariate")
 		if covSeen && cov != s.Covariate {
-			return nil, lineErr(line, "summaries: covariate %q, earlier rows have %q", cov, s.Covariate)
+			return nil, lineErr(line, "covariate %q, earlier rows have %q", cov, s.Covariate)
 		}
 		covSeen, s.Covariate = true, cov
 		floats := []struct {
@@ -302,12 +302,12 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 			v := get(rec, f.name)
 			x, err := parseValue(v)
 			if err != nil {
-				return nil, lineErr(line, "summaries: %s %q is not a finite number", f.name, v)
+				return nil, lineErr(line, "%s %q is not a finite number", f.name, v)
 			}
 			*f.dst = x
 		}
 		if row.SumSq < 0 || row.CovSumSq < 0 {
-			return nil, lineErr(line, "summaries: negative sum of squares")
+			return nil, lineErr(line, "negative sum of squares")
 		}
 		k := key{row.Period.UnixNano(), row.Variant, row.Metric}
 		if row.Period.IsZero() {
@@ -321,7 +321,7 @@ func ReadSummaries(r io.Reader) (*Summaries, error) {
 		s.Rows = append(s.Rows, row)
 	}
 	if len(s.Rows) == 0 {
-		return nil, lineErr(0, "summaries: no rows")
+		return nil, lineErr(0, "no rows")
 	}
 	sortRows(s.Rows)
 	return s, nil

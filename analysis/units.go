@@ -265,22 +265,23 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err == io.EOF {
-		return lineErr(1, "outcomes: empty file, want a header")
+		return lineErr(1, "empty file, want a header")
 	}
 	if err != nil {
 		return csvErr(err)
 	}
+	header = slices.Clone(header) // ReuseRecord: the next Read overwrites it
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := col[h]; dup && h != "" {
-			return lineErr(1, "outcomes: column %q twice", h)
+			return lineErr(1, "column %q twice", h)
 		}
 		col[h] = i
 	}
 	iu, ok := col["unit"]
 	if !ok {
-		return lineErr(1, "outcomes: header %q has no column unit", header)
+		return lineErr(1, "header %q has no column unit", header)
 	}
 	im, okm := col["metric"]
 	iv, okv := col["value"]
@@ -296,7 +297,7 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 			}
 		}
 		if !slices.ContainsFunc(wide, func(m int) bool { return m >= 0 }) {
-			return lineErr(1, "outcomes: header %q: want columns unit, metric and value, or unit and one column per metric", header)
+			return lineErr(1, "header %q: want columns unit, metric and value, or unit and one column per metric", header)
 		}
 	}
 	need := len(header)
@@ -313,13 +314,13 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) < need {
-			return lineErr(line, "outcomes: %d fields, want %d", len(rec), need)
+			return lineErr(line, "%d fields, want %d", len(rec), need)
 		}
 		i, exposed := u.index[u.key(rec[iu])]
 		if long {
 			x, err := parseValue(rec[iv])
 			if err != nil {
-				return lineErr(line, "outcomes: value %q is not a finite number", rec[iv])
+				return lineErr(line, "value %q is not a finite number", rec[iv])
 			}
 			m, ok := u.metricIdx[rec[im]]
 			if !ok {
@@ -334,7 +335,7 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 			}
 			x, err := parseValue(rec[c])
 			if err != nil {
-				return lineErr(line, "outcomes: column %s: %q is not a finite number", header[c], rec[c])
+				return lineErr(line, "column %s: %q is not a finite number", header[c], rec[c])
 			}
 			u.add(m, i, exposed, x)
 		}

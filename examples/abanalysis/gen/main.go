@@ -9,6 +9,9 @@
 //
 //	go run ./examples/abanalysis/gen
 //
+// With -users, -revisits and -out it writes large logs for measurements
+// (1,000,000 users with 4 revisits each make about 5 million lines).
+//
 // It writes testdata/exposures.jsonl and testdata/outcomes.csv next to the
 // analysis job (or into -out).
 package main
@@ -38,6 +41,7 @@ import (
 var (
 	users       = flag.Int("users", 15000, "number of users")
 	repeatShare = flag.Float64("repeat", 0.15, "share of users who come back once more")
+	revisits    = flag.Int("revisits", 0, "further visits of every user at random times over the week (for large logs)")
 	convRate    = map[string]float64{"control": 0.100, "treatment": 0.120}
 )
 
@@ -108,6 +112,9 @@ func run(dir string) error {
 		if rng.Float64() < *repeatShare {
 			back := time.Duration(rng.Int64N(int64(2 * time.Hour))).Truncate(time.Second)
 			visits = append(visits, visit{at.Add(back), unit})
+		}
+		for range *revisits {
+			visits = append(visits, visit{start.Add(time.Duration(rng.Int64N(int64(span))).Truncate(time.Second)), unit})
 		}
 	}
 	slices.SortStableFunc(visits, func(a, b visit) int { return a.at.Compare(b.at) })
