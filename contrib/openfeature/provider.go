@@ -255,9 +255,9 @@ func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue
 	if c == nil {
 		return openfeature.StringResolutionDetail{Value: defaultValue, ProviderResolutionDetail: failed(rerr)}
 	}
-	md := openfeature.FlagMetadata{MetadataPlan: d.Plan, MetadataReason: string(d.Reason)}
+	md := openfeature.FlagMetadata{MetadataPlan: c.planName, MetadataReason: boxedReason(d.Reason)}
 	if d.Rule != "" {
-		md[MetadataRule] = d.Rule
+		md[MetadataRule] = c.rule(d.Rule)
 	}
 	return openfeature.StringResolutionDetail{
 		Value: d.Variant,

@@ -31,6 +31,37 @@ type compiled struct {
 	static bool
 	// single: the default split has one variant of positive weight.
 	single bool
+	// The plan's and rules' names as interface values for flag metadata,
+	// converted once rather than at every evaluation.
+	planName any
+	rules    map[string]any
+}
+
+// rule returns the name of a rule as an interface value.
+func (c *compiled) rule(name string) any {
+	if v, ok := c.rules[name]; ok {
+		return v
+	}
+	return name
+}
+
+// Router reasons as interface values, for flag metadata.
+var (
+	reasonRule    any = string(router.ReasonRule)
+	reasonDefault any = string(router.ReasonDefault)
+	reasonNoKey   any = string(router.ReasonNoKey)
+)
+
+func boxedReason(r router.Reason) any {
+	switch r {
+	case router.ReasonRule:
+		return reasonRule
+	case router.ReasonDefault:
+		return reasonDefault
+	case router.ReasonNoKey:
+		return reasonNoKey
+	}
+	return string(r)
 }
 
 var nothing = router.PredictorFunc[struct{}, struct{}](func(context.Context, struct{}) (struct{}, error) {
@@ -64,7 +95,14 @@ func (s *slot) SetPlan(p strategy.Plan) error {
 			positive++
 		}
 	}
-	c := &compiled{r: r, single: positive == 1}
+	c := &compiled{r: r, single: positive == 1, planName: p.Name, rules: make(map[string]any, len(p.Rules))}
+	for _, rule := range p.Rules {
+		name := rule.Name
+		if name == "" {
+			name = rule.Audience // as the router names it
+		}
+		c.rules[name] = name
+	}
 	c.static = c.single && len(p.Rules) == 0
 	if old := s.cur.Swap(c); old != nil {
 		_ = old.r.Close(context.Background()) // decides only: nothing in flight to wait for
