@@ -83,3 +83,20 @@ func ExampleDrift() {
 	// Output:
 	// window 100, KS 0.20, PSI 0.94
 }
+
+// DriftSink turns a Drift into a router's sink (router.Config.ShadowSinks);
+// here it is fed by hand as the router would, one comparison at a time.
+func ExampleDriftSink() {
+	d := shadow.NewDrift(100)
+	sink := shadow.DriftSink(d, "v2", func(scores []float64) float64 { return scores[shadow.Argmax(scores)] })
+	ctx := context.Background()
+	for i := range 100 {
+		p := float64(i%10) / 10
+		c := shadow.Comparison{Primary: "v1", Shadow: "v2", Agreed: true}
+		sink.Record(ctx, c, []float64{p, 1 - p}, []float64{p * 0.9, 1 - p*0.9})
+	}
+	sink.Record(ctx, shadow.Comparison{Primary: "v1", Shadow: "v2", Err: context.DeadlineExceeded}, nil, nil) // failed calls are left out
+	fmt.Printf("window %d, KS %.2f\n", d.Len(), d.KS())
+	// Output:
+	// window 100, KS 0.10
+}

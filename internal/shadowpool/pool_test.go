@@ -55,6 +55,10 @@ func TestNewConfig(t *testing.T) {
 	}
 }
 
+func TestNewNilRunPanics(t *testing.T) {
+	assert.Panics(t, func() { _, _ = shadowpool.New[int](shadow.Config{}, nil) })
+}
+
 type traceKey struct{}
 
 // TestPoolContext checks the call's context: detached from the submitter's
