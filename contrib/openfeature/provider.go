@@ -231,16 +231,16 @@ func (p *Provider) ShutdownWithContext(ctx context.Context) error {
 // and applies the valid changes (with their events). It returns the
 // error of each file refused (see planfile.Watcher.Check), joined, or nil.
 // Use it to apply a change at once — on a signal, say — rather than at the
-// next poll. Before Init it returns an error.
+// next poll. Before Init and after Shutdown it returns an error. It must
+// not be called from Config.Watch's callbacks.
 func (p *Provider) Check() error {
-	p.life.Lock()
-	ws := p.watchers
-	p.life.Unlock()
-	if ws == nil {
+	p.life.Lock() // so that Shutdown cannot forget plans while a check applies one
+	defer p.life.Unlock()
+	if !p.running {
 		return errors.New("varfeature: check: provider not initialized")
 	}
 	var errs []error
-	for _, w := range ws {
+	for _, w := range p.watchers {
 		if err := w.Check(); err != nil {
 			errs = append(errs, err)
 		}
