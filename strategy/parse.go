@@ -84,7 +84,7 @@ func toError(err error) error {
 
 // The fields of each level of a plan, as in the yaml tags.
 var (
-	planFields     = []string{"name", "audiences", "rules", "default", "fallbacks", "shadows", "noise_floor"}
+	planFields     = []string{"name", "audiences", "rules", "default", "fallbacks", "shadows", "noise_floor", "breakers"}
 	audienceFields = []string{"name", "description", "conditions"}
 	ruleFields     = []string{"name", "audience", "split"}
 	armFields      = []string{"variant", "weight"}
@@ -125,6 +125,8 @@ func decodePlan(n *yaml.Node) (Plan, error) {
 			})
 		case "noise_floor":
 			p.NoiseFloor, err = document.Number(f.Value, f.Path)
+		case "breakers":
+			p.Breakers, err = decodeBreakers(f.Value, f.Path)
 		}
 		return err
 	})

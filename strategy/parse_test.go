@@ -147,7 +147,7 @@ func TestParsePlanErrors(t *testing.T) {
 		{"list weight", strings.Replace(planYAML, "weight: 90", `weight: [90]`, 1), "14:13", "default[0].weight", `want a number, not a list`},
 		{"misspelt weight", strings.Replace(planYAML, "weight: 90", "wieght: 90", 1), "14:5", "default[0].wieght", `unknown field "wieght" (did you mean "weight"?)`},
 		{"misspelt top field", strings.Replace(planYAML, "shadows:", "shadowz:", 1), "19:1", "shadowz", `unknown field "shadowz" (did you mean "shadows"?)`},
-		{"unknown field far from any", strings.Replace(planYAML, "shadows:", "mirrors:", 1), "19:1", "mirrors", `unknown field "mirrors" (valid: name, audiences, rules, default, fallbacks, shadows, noise_floor)`},
+		{"unknown field far from any", strings.Replace(planYAML, "shadows:", "mirrors:", 1), "19:1", "mirrors", `unknown field "mirrors" (valid: name, audiences, rules, default, fallbacks, shadows, noise_floor, breakers)`},
 		{"case", strings.Replace(planYAML, "shadows:", "Shadows:", 1), "19:1", "Shadows", `(did you mean "shadows"?)`},
 		{"duplicate field", "name: a\nname: b\ndefault: [{variant: v, weight: 100}]\n", "2:1", "name", `duplicate field "name"`},
 		{"wrong kind", "name: x\ndefault: 3\n", "2:10", "default", "want a list, not the number 3"},

@@ -48,6 +48,10 @@ type Plan struct {
 	// a model's own non-determinism can be measured beside a shadow's
 	// disagreement. Zero means never.
 	NoiseFloor float64 `yaml:"noise_floor,omitempty" json:"noise_floor,omitempty"`
+	// Breakers configures, per variant, the circuit breaker that stops
+	// calling a failing variant (see Breaker). A variant with a fallback
+	// and no entry gets the default breaker. Nil means defaults only.
+	Breakers map[string]Breaker `yaml:"breakers,omitempty" json:"breakers,omitempty"`
 }
 
 // MaxShadows is the largest number of shadows a plan may name.
@@ -185,6 +189,7 @@ func (p Plan) Clone() Plan {
 	q.Default = slices.Clone(p.Default)
 	q.Fallbacks = maps.Clone(p.Fallbacks)
 	q.Shadows = slices.Clone(p.Shadows)
+	q.Breakers = maps.Clone(p.Breakers)
 	return q
 }
 

@@ -146,6 +146,9 @@ func (p Plan) validate() (map[string]*audience.Matcher, error) {
 				m.Variant, arm, w)
 		}
 	}
+	if err := p.validateBreakers(); err != nil {
+		return nil, err
+	}
 	if !(p.NoiseFloor >= 0 && p.NoiseFloor <= 100) {
 		return nil, fieldErr("noise_floor", "percent is %v, want [0, 100]", p.NoiseFloor)
 	}
