@@ -32,7 +32,9 @@ var ErrNotRegular = errors.New("planfile: not a regular file")
 //
 // A file that cannot be read gives an *fs.PathError: one matching
 // fs.ErrNotExist for a missing file, ErrNotRegular for a directory or a
-// FIFO, ErrTooLarge for a file over DefaultMaxSize. A file that does not
+// FIFO, ErrTooLarge for a file over DefaultMaxSize. A file that changed
+// while it was read (written in place rather than replaced) gives an
+// *fs.PathError too: load it again. A file that does not
 // parse or validate gives a *strategy.Error (matching
 // strategy.ErrInvalidPlan) whose File is path and which names the field
 // path, line and column:
@@ -60,8 +62,9 @@ func inFile(path string, err error) error {
 }
 
 // readFile reads at most max bytes of the regular file at path. It returns
-// errUnsettled if the file's size or modification time changed while it was
-// read, or if the size read differs from the size the file reports. It
+// an *fs.PathError matching errUnsettled if the file's size or modification
+// time changed while it was read, or if the size read differs from the size
+// the file reports. It
 // checks the file's mode before opening it, and opens it without blocking,
 // so that a FIFO put at path (even between the check and the open) cannot
 // block it.
@@ -97,7 +100,7 @@ func readFile(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || int64(len(data)) != after.Size() {
-		return nil, errUnsettled
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errUnsettled}
 	}
 	return data, nil
 }
