@@ -2,7 +2,9 @@ package audience
 
 import (
 	"math"
+	"net/netip"
 	"strconv"
+	"time"
 	"unsafe"
 )
 
@@ -18,9 +20,11 @@ const (
 	KindUint64
 	KindFloat64
 	KindStrings
+	KindTime // an instant, such as a sign-up time
+	KindAddr // an IP address, IPv4 or IPv6
 )
 
-var kindNames = [...]string{"any", "string", "bool", "int64", "uint64", "float64", "strings"}
+var kindNames = [...]string{"any", "string", "bool", "int64", "uint64", "float64", "strings", "time", "addr"}
 
 // String returns the kind's name, such as "string" or "int64".
 func (k Kind) String() string {
@@ -37,8 +41,10 @@ func (k Kind) String() string {
 //
 // The zero Value has KindAny and behaves as an absent value.
 type Value struct {
-	p unsafe.Pointer // KindString: the bytes; KindStrings: the first element
-	n uint64         // string or list length; bool (0/1), int64, uint64, float64 bits
+	p unsafe.Pointer // KindString: the bytes; KindStrings: the first element; KindTime: the *time.Location; KindAddr: the zone's bytes
+	n uint64         // string or list length; bool (0/1), int64, uint64, float64 bits; KindTime: Unix seconds; KindAddr: high half of As16
+	m uint64         // KindAddr: low half of As16
+	a uint32         // KindTime: nanoseconds; KindAddr: zone length<<1, | 1 for IPv4
 	k Kind
 }
 
@@ -72,6 +78,43 @@ func Float64Value(v float64) Value { return Value{n: math.Float64bits(v), k: Kin
 // copying it. The caller must not modify vs while the Value is in use.
 func StringsValue(vs []string) Value {
 	return Value{p: unsafe.Pointer(unsafe.SliceData(vs)), n: uint64(len(vs)), k: KindStrings}
+}
+
+// TimeValue returns a Value of kind time holding the instant t and its
+// location (for Time and String; matching compares instants only). The
+// monotonic clock reading, if any, is dropped. It does not allocate.
+func TimeValue(t time.Time) Value {
+	return Value{p: unsafe.Pointer(t.Location()), n: uint64(t.Unix()), a: uint32(t.Nanosecond()), k: KindTime}
+}
+
+// AddrValue returns a Value of kind addr holding a, with its IPv6 zone if
+// it has one. The zero netip.Addr, which is no address, gives the zero
+// Value, which counts as missing. It does not allocate.
+func AddrValue(a netip.Addr) Value {
+	if !a.IsValid() {
+		return Value{}
+	}
+	b := a.As16()
+	zone := a.Zone()
+	v := Value{
+		n: beUint64(b[:8]),
+		m: beUint64(b[8:]),
+		a: uint32(len(zone)) << 1,
+		k: KindAddr,
+	}
+	if zone != "" {
+		v.p = unsafe.Pointer(unsafe.StringData(zone))
+	}
+	if a.Is4() {
+		v.a |= 1
+	}
+	return v
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
 }
 
 // Kind returns v's kind.
@@ -112,6 +155,40 @@ func (v Value) Float64() float64 {
 	return math.Float64frombits(v.n)
 }
 
+// Time returns v's instant, in the location it was given, if v is of kind
+// time, and the zero time.Time otherwise.
+func (v Value) Time() time.Time {
+	if v.k != KindTime {
+		return time.Time{}
+	}
+	loc := (*time.Location)(v.p)
+	if loc == nil {
+		loc = time.UTC
+	}
+	return time.Unix(int64(v.n), int64(v.a)).In(loc)
+}
+
+// Addr returns v's address if v is of kind addr, and the zero netip.Addr
+// otherwise. An address with a zone allocates the zone's handle.
+func (v Value) Addr() netip.Addr {
+	if v.k != KindAddr {
+		return netip.Addr{}
+	}
+	var b [16]byte
+	for i := range 8 {
+		b[i] = byte(v.n >> (56 - 8*i))
+		b[8+i] = byte(v.m >> (56 - 8*i))
+	}
+	a := netip.AddrFrom16(b)
+	if v.a&1 != 0 {
+		return a.Unmap()
+	}
+	if zl := int(v.a >> 1); zl > 0 {
+		a = a.WithZone(unsafe.String((*byte)(v.p), zl))
+	}
+	return a
+}
+
 // Strings returns v's string list if v is of kind strings, and nil
 // otherwise. The result shares its backing array with the Value.
 func (v Value) Strings() []string {
@@ -149,6 +226,14 @@ func Float64(key string, value float64) Attr { return Attr{key, Float64Value(val
 // without copying; the caller must not modify values while it is in use.
 func Strings(key string, values ...string) Attr { return Attr{key, StringsValue(values)} }
 
+// Time returns an Attr for an instant, such as a sign-up time; see
+// TimeValue.
+func Time(key string, t time.Time) Attr { return Attr{key, TimeValue(t)} }
+
+// Addr returns an Attr for an IP address, such as the client's; see
+// AddrValue.
+func Addr(key string, a netip.Addr) Attr { return Attr{key, AddrValue(a)} }
+
 // Attributes is the list of attributes of one request. Build it per request
 // as a composite literal; a literal that does not escape lives on the stack,
 // so building and matching it allocates nothing.
@@ -180,6 +265,10 @@ func (v Value) String() string {
 		return strconv.FormatUint(v.n, 10)
 	case KindFloat64:
 		return strconv.FormatFloat(math.Float64frombits(v.n), 'g', -1, 64)
+	case KindTime:
+		return v.Time().Format(time.RFC3339Nano)
+	case KindAddr:
+		return v.Addr().String()
 	case KindStrings:
 		b := []byte{'['}
 		for i, s := range v.Strings() {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"math"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -18,6 +20,13 @@ func TestFromMap(t *testing.T) {
 		"jn": json.Number("12"), "jf": json.Number("1.5"), "jbad": json.Number("x"),
 		"ss": []string{"a", "b"}, "anys": []any{"a", 2, nil}, "nil": nil,
 		"dur": 2 * time.Second, "named": color("red"), "other": struct{ A int }{1},
+		"time":   time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("", 3600)),
+		"ip4":    netip.MustParseAddr("10.1.2.3"),
+		"ip6":    netip.MustParseAddr("2001:db8::1"),
+		"ipzone": netip.MustParseAddr("fe80::1%eth0"),
+		"netip4": net.ParseIP("192.168.0.1"),
+		"netip6": net.ParseIP("2001:db8::2"),
+		"noaddr": netip.Addr{},
 	})
 	tests := []struct {
 		key  string
@@ -38,6 +47,13 @@ func TestFromMap(t *testing.T) {
 		{"dur", KindString, "2s"},
 		{"named", KindString, "red"},
 		{"other", KindString, "{1}"},
+		{"time", KindTime, "2026-01-02T03:04:05.000000006+01:00"},
+		{"ip4", KindAddr, "10.1.2.3"},
+		{"ip6", KindAddr, "2001:db8::1"},
+		{"ipzone", KindAddr, "fe80::1%eth0"},
+		{"netip4", KindAddr, "192.168.0.1"},
+		{"netip6", KindAddr, "2001:db8::2"},
+		{"noaddr", KindAny, "<nil>"},
 	}
 	if len(attrs) != len(tests) {
 		t.Fatalf("got %d attributes, want %d", len(attrs), len(tests))
@@ -72,6 +88,13 @@ func TestValueAccessors(t *testing.T) {
 		{"NaN", Float64Value(math.NaN()), KindFloat64, "NaN"},
 		{"strings", StringsValue(nil), KindStrings, "[]"},
 		{"zero", Value{}, KindAny, "<nil>"},
+		{"time UTC", TimeValue(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), KindTime, "2026-01-01T00:00:00Z"},
+		{"time zero", TimeValue(time.Time{}), KindTime, "0001-01-01T00:00:00Z"},
+		{"time far", TimeValue(time.Date(-5000, 1, 1, 0, 0, 0, 1, time.UTC)), KindTime, "-5000-01-01T00:00:00.000000001Z"},
+		{"addr v4", AddrValue(netip.MustParseAddr("0.0.0.0")), KindAddr, "0.0.0.0"},
+		{"addr mapped", AddrValue(netip.MustParseAddr("::ffff:10.0.0.1")), KindAddr, "::ffff:10.0.0.1"},
+		{"addr v6", AddrValue(netip.MustParseAddr("::")), KindAddr, "::"},
+		{"addr zero", AddrValue(netip.Addr{}), KindAny, "<nil>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,6 +102,26 @@ func TestValueAccessors(t *testing.T) {
 				t.Errorf("got %v %q, want %v %q", tc.v.Kind(), tc.v.String(), tc.kind, tc.str)
 			}
 		})
+	}
+	for _, tm := range []time.Time{
+		time.Date(2026, 3, 4, 5, 6, 7, 8, time.FixedZone("X", -7*3600)),
+		time.Date(2026, 3, 4, 5, 6, 7, 8, time.Local),
+		time.Now(),
+		{},
+	} {
+		got := Time("t", tm).Value.Time()
+		if !got.Equal(tm) || got.Location().String() != tm.Location().String() {
+			t.Errorf("Time(%v) round trip gives %v", tm, got)
+		}
+	}
+	for _, s := range []string{"1.2.3.4", "::ffff:1.2.3.4", "::1", "fe80::1%eth0", "2001:db8::ff00:42:8329"} {
+		a := netip.MustParseAddr(s)
+		if got := Addr("a", a).Value.Addr(); got != a {
+			t.Errorf("Addr(%v) round trip gives %v", a, got)
+		}
+	}
+	if !StringValue("x").Time().IsZero() || StringValue("1.2.3.4").Addr().IsValid() {
+		t.Error("Time or Addr of a string is not the zero value")
 	}
 	if Any("k", 3).Value.Int64() != 3 || Any("k", AnyValue("x")).Value.Str() != "x" {
 		t.Error("Any")

@@ -55,6 +55,21 @@ func TestCompileErrors(t *testing.T) {
 		{"semver leading zero", leaf("v", OpSemverGreater, "1.02.0"), "conditions.value", `"1.02.0" is not a semantic version`},
 		{"semver leading zero prerelease", leaf("v", OpSemverGreater, "1.2.0-rc.01"), "conditions.value", "not a semantic version"},
 		{"semver bool", leaf("v", OpSemverGreater, true), "conditions.value", "needs a version string"},
+		{"before number", leaf("t", OpBefore, 1767225600), "conditions.value", "needs a time (an RFC 3339 string or a time.Time), not int64"},
+		{"before bad date", leaf("t", OpBefore, "2026-13-01"), "conditions.value", `"2026-13-01" is not an RFC 3339 time`},
+		{"before no offset", leaf("t", OpBefore, "2026-01-01T00:00:00"), "conditions.value", "is not an RFC 3339 time"},
+		{"after nothing", Condition{Key: "t", Op: OpAfter}, "conditions.value", "needs a value"},
+		{"after list", leaf("t", OpAfter, []any{"2026-01-01"}), "conditions.value", "needs a time"},
+		{"time_between reversed", leafs("t", OpTimeBetween, "2026-01-01T00:00:00Z", "2025-12-31T23:00:00+02:00"), "conditions.values", "is after upper bound"},
+		{"time_between one", leafs("t", OpTimeBetween, "2026-01-01"), "conditions.values", "needs 2 values, got 1"},
+		{"time_between bad", leafs("t", OpTimeBetween, "2026-01-01", "soon"), "conditions.values[1]", `"soon" is not an RFC 3339 time`},
+		{"in_cidr bad bits", leafs("ip", OpInCIDR, "10.0.0.0/8", "10.0.0.0/33"), "conditions.values[1]", `"10.0.0.0/33" is not a CIDR prefix`},
+		{"in_cidr bad address", leaf("ip", OpInCIDR, "10.0.0"), "conditions.value", `"10.0.0" is not a CIDR prefix such as 10.0.0.0/8, or an IP address`},
+		{"in_cidr zone", leafs("ip", OpInCIDR, "fe80::1%eth0"), "conditions.values[0]", "zone"},
+		{"in_cidr zone in prefix", leafs("ip", OpInCIDR, "fe80::%eth0/64"), "conditions.values[0]", "not a CIDR prefix"},
+		{"in_cidr number", leaf("ip", OpInCIDR, 10), "conditions.value", "needs a CIDR prefix or an IP address, as a string, not int64"},
+		{"in_cidr list in value", leaf("ip", OpInCIDR, []any{"10.0.0.0/8", true}), "conditions.value[1]", "not bool"},
+		{"in_cidr both", Condition{Key: "ip", Op: OpInCIDR, Value: []any{"::1"}, Values: []any{"::1"}}, "conditions.value", "takes values, not value"},
 		{"semver_between reversed", leafs("v", OpSemverBetween, "2.0", "1.0"), "conditions.values", "above upper bound"},
 		{"semver_between bad", leafs("v", OpSemverBetween, "1.0", "x"), "conditions.values[1]", "not a semantic version"},
 	}
@@ -195,7 +210,7 @@ func TestCompileOperandTypes(t *testing.T) {
 
 func TestOps(t *testing.T) {
 	ops := Ops()
-	if len(ops) != 30 {
+	if len(ops) != 35 {
 		t.Fatalf("Ops() has %d operators", len(ops))
 	}
 	for _, op := range ops {

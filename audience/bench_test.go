@@ -1,8 +1,11 @@
 package audience
 
 import (
+	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 func mustCompile(tb testing.TB, c Condition) *Matcher {
@@ -113,5 +116,206 @@ func TestMatchAllocsBenchCases(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("Match: %v allocs, want 0", n)
+	}
+}
+
+// The operators of dates, addresses and empty lists. Attributes are built
+// in the loop, as a handler builds them.
+
+func BenchmarkMatchAfter(b *testing.B) {
+	m := mustCompile(b, leaf("signed_up", OpAfter, "2026-01-01T00:00:00Z"))
+	b.Run("string", func(b *testing.B) {
+		s := "2026-03-04T05:06:07.123+02:00"
+		b.ReportAllocs()
+		for b.Loop() {
+			if !m.Match(Attributes{String("signed_up", s)}) {
+				b.Fatal("no match")
+			}
+		}
+	})
+	b.Run("time", func(b *testing.B) {
+		t := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		b.ReportAllocs()
+		for b.Loop() {
+			if !m.Match(Attributes{Time("signed_up", t)}) {
+				b.Fatal("no match")
+			}
+		}
+	})
+}
+
+func BenchmarkMatchTimeBetween(b *testing.B) {
+	m := mustCompile(b, leafs("signed_up", OpTimeBetween, "2026-01-01", "2026-12-31T23:59:59.999999999Z"))
+	s := "2026-03-04T05:06:07Z"
+	b.ReportAllocs()
+	for b.Loop() {
+		if !m.Match(Attributes{String("signed_up", s)}) {
+			b.Fatal("no match")
+		}
+	}
+}
+
+// privateNets are the private and local ranges, IPv4 and IPv6.
+var privateNets = []any{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7", "fe80::/10", "::1"}
+
+func BenchmarkMatchInCIDR(b *testing.B) {
+	m := mustCompile(b, leafs("client", OpInCIDR, privateNets...))
+	for _, tc := range []struct {
+		name string
+		attr Attr
+	}{
+		{"v4 string", String("client", "192.168.7.1")},
+		{"v6 string", String("client", "fd12:3456:789a::1")},
+		{"mapped string", String("client", "::ffff:10.1.2.3")},
+		{"v4 addr", Addr("client", netip.MustParseAddr("192.168.7.1"))},
+		{"v6 addr", Addr("client", netip.MustParseAddr("fd12:3456:789a::1"))},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			attr := tc.attr
+			b.ReportAllocs()
+			for b.Loop() {
+				if !m.Match(Attributes{attr}) {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}
+
+// cidrList returns n distinct prefixes of every IPv4 length from /8 to /32.
+func cidrList(n int) []any {
+	list := make([]any, n)
+	for i := range list {
+		bits := 8 + i%25
+		a := netip.AddrFrom4([4]byte{byte(11 + i%200), byte(i >> 8), byte(i), 0})
+		list[i] = netip.PrefixFrom(a, bits).Masked().String()
+	}
+	return list
+}
+
+func BenchmarkMatchInCIDR1000(b *testing.B) {
+	m := mustCompile(b, leafs("client", OpInCIDR, cidrList(1000)...))
+	s := "203.0.113.7" // in none: every length is searched
+	b.ReportAllocs()
+	for b.Loop() {
+		if m.Match(Attributes{String("client", s)}) {
+			b.Fatal("match")
+		}
+	}
+}
+
+func BenchmarkMatchEmptyList(b *testing.B) {
+	in := mustCompile(b, leafs("country", OpIn))
+	notIn := mustCompile(b, leafs("country", OpNotIn))
+	c := "fr"
+	b.ReportAllocs()
+	for b.Loop() {
+		attrs := Attributes{String("country", c)}
+		if in.Match(attrs) || !notIn.Match(attrs) {
+			b.Fatal("wrong")
+		}
+	}
+}
+
+func BenchmarkMatchSemverStrict(b *testing.B) {
+	m := mustCompile(b, leaf("app", OpSemverGreaterEq, "2.3.0"))
+	for _, v := range []string{"2.10.1-rc.1+build.5", "02.10.1"} {
+		b.Run(v, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Match(Attributes{String("app", v)})
+			}
+		})
+	}
+}
+
+// worstRegexes are the costliest patterns found for RE2 in package regexp
+// (every thread alive at every byte, large Unicode classes), each grown to
+// MaxRegexProgram instructions.
+func worstRegexes(tb testing.TB) map[string]*Matcher {
+	families := map[string]func(k int) string{
+		"classes": func(k int) string { return `(?:\pL|\pN){1,` + strconv.Itoa(k) + `}x` },
+		"optional class": func(k int) string {
+			return strings.Repeat(`[\pL\pN]?`, k) + "x"
+		},
+		"case folded": func(k int) string { return `(?i)` + strings.Repeat("a?", k) + "x" },
+		"word stars":  func(k int) string { return strings.Repeat(`\b\w*`, k) + "x" },
+		"dot stars":   func(k int) string { return strings.Repeat(".*a", k) + "x" },
+	}
+	out := map[string]*Matcher{}
+	for name, build := range families {
+		var best *Matcher
+		for k := 1; ; k++ {
+			m, err := Compile(Audience{Conditions: leaf("k", OpMatches, build(k))})
+			if err != nil {
+				break
+			}
+			best = m
+		}
+		if best == nil || best.root.re.insts < MaxRegexProgram-8 {
+			tb.Fatalf("%s: no pattern near MaxRegexProgram", name)
+		}
+		out[name] = best
+	}
+	return out
+}
+
+// regexInputs are inputs of MaxRegexInput bytes.
+var regexInputs = map[string]string{
+	"a":   strings.Repeat("a", MaxRegexInput),
+	"ab":  strings.Repeat("ab", MaxRegexInput/2),
+	"a b": strings.Repeat("a ", MaxRegexInput/2),
+	"é":   strings.Repeat("é", MaxRegexInput/2),
+}
+
+// BenchmarkMatchRegexWorst measures the costliest regular expression
+// condition the limits allow: a program of MaxRegexProgram instructions
+// against an input of MaxRegexInput bytes, for each pattern family and
+// input. The slowest case is the bound of one regular expression condition.
+func BenchmarkMatchRegexWorst(b *testing.B) {
+	for fam, m := range worstRegexes(b) {
+		for in, s := range regexInputs {
+			b.Run(fam+"/"+in, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					m.Match(Attributes{String("k", s)})
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMatchContainsFoldWorst is contains_ci's worst case for a naive
+// search, 1 KiB "aaa…ab" in 1 KiB of "aaa…a": linear with the compiled
+// operand.
+func BenchmarkMatchContainsFoldWorst(b *testing.B) {
+	m := mustCompile(b, leaf("k", OpContainsCI, strings.Repeat("a", 1023)+"b"))
+	s := strings.Repeat("A", 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		if m.Match(Attributes{String("k", s)}) {
+			b.Fatal("match")
+		}
+	}
+}
+
+// BenchmarkMatchWorstAudience is the costliest audience the limits allow
+// against 1 KiB attributes: MaxConditions conditions, the regular
+// expression budget spent on one worst pattern, every other leaf a
+// contains_ci that reads a whole attribute and fails, under any (so every
+// condition is evaluated).
+func BenchmarkMatchWorstAudience(b *testing.B) {
+	re := worstRegexes(b)["classes"]
+	list := []Condition{leaf("k", OpMatches, re.root.re.re.String())}
+	for i := 1; len(list) < MaxConditions-1; i++ {
+		list = append(list, leaf("k", OpContainsCI, strings.Repeat("a", 1023)+"b"))
+	}
+	m := mustCompile(b, Condition{Any: list})
+	s := regexInputs["ab"]
+	b.ReportAllocs()
+	for b.Loop() {
+		if m.Match(Attributes{String("k", s)}) {
+			b.Fatal("match")
+		}
 	}
 }

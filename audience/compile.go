@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
+	"net/netip"
 	"reflect"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // opcode selects what a compiled node does.
@@ -42,6 +45,10 @@ const (
 	opSemverGreater
 	opSemverGreaterEq
 	opSemverBetween
+	opBefore
+	opAfter
+	opTimeBetween
+	opInCIDR
 )
 
 // operand says what an operator takes.
@@ -58,6 +65,9 @@ const (
 	argRange                       // two numbers or two strings, lo <= hi
 	argVersion                     // semantic version string
 	argVersionRange                // two versions, lo <= hi
+	argTime                        // an instant: RFC 3339 string or time.Time
+	argTimeRange                   // two instants, lo <= hi
+	argPrefixes                    // list of CIDR prefixes or addresses, or one
 )
 
 type opSpec struct {
@@ -99,6 +109,11 @@ var opTable = [...]opSpec{
 	{OpSemverGreater, opSemverGreater, false, argVersion},
 	{OpSemverGreaterEq, opSemverGreaterEq, false, argVersion},
 	{OpSemverBetween, opSemverBetween, false, argVersionRange},
+	{OpBefore, opBefore, false, argTime},
+	{OpAfter, opAfter, false, argTime},
+	{OpTimeBetween, opTimeBetween, false, argTimeRange},
+	{OpInCIDR, opInCIDR, false, argPrefixes},
+	{OpNotInCIDR, opInCIDR, true, argPrefixes},
 }
 
 func lookupOp(op Op) (opSpec, bool) {
@@ -134,6 +149,10 @@ type node struct {
 	hiv  version
 	set  *valueSet
 	re   *regex
+	t0   instant // time operand; lower bound of time_between
+	t1   instant // upper bound of time_between
+	cidr *prefixSet
+	fold *foldPattern // contains_ci
 }
 
 // invalid returns an error wrapping ErrInvalid (and any %w arguments)
@@ -153,7 +172,26 @@ func (e invalidError) Unwrap() []error {
 	return []error{ErrInvalid}
 }
 
+// compile compiles the condition tree c, found at path, within the limits
+// of one audience (MaxConditions, MaxNesting, MaxRegexProgram).
 func compile(c *Condition, path string) (node, error) {
+	var b budget
+	return b.compile(c, path, 1)
+}
+
+// budget counts what the limits of one audience bound while it compiles.
+type budget struct {
+	conditions int // conditions seen
+	regexInsts int // instructions of the regular expressions seen
+}
+
+func (b *budget) compile(c *Condition, path string, depth int) (node, error) {
+	if depth > MaxNesting {
+		return node{}, &Error{Path: path, Err: invalid("conditions nest deeper than audience.MaxNesting (%d levels)", MaxNesting)}
+	}
+	if b.conditions++; b.conditions > MaxConditions {
+		return node{}, &Error{Path: path, Err: invalid("the audience has more than audience.MaxConditions (%d) conditions", MaxConditions)}
+	}
 	leaf := c.Key != "" || c.Op != "" || c.Value != nil || len(c.Values) > 0
 	var parts []string
 	if len(c.All) > 0 {
@@ -179,7 +217,7 @@ func compile(c *Condition, path string) (node, error) {
 		}
 		n := node{code: code, kids: make([]node, len(list))}
 		for i := range list {
-			kn, err := compile(&list[i], path+"."+field+"["+strconv.Itoa(i)+"]")
+			kn, err := b.compile(&list[i], path+"."+field+"["+strconv.Itoa(i)+"]", depth+1)
 			if err != nil {
 				return node{}, err
 			}
@@ -187,7 +225,7 @@ func compile(c *Condition, path string) (node, error) {
 		}
 		return n, nil
 	case c.Not != nil:
-		kn, err := compile(c.Not, path+".not")
+		kn, err := b.compile(c.Not, path+".not", depth+1)
 		if err != nil {
 			return node{}, err
 		}
@@ -198,6 +236,11 @@ func compile(c *Condition, path string) (node, error) {
 	n, field, err := compileLeaf(c)
 	if err != nil {
 		return node{}, &Error{Path: path + "." + field, Err: err}
+	}
+	if n.re != nil {
+		if b.regexInsts += n.re.insts; b.regexInsts > MaxRegexProgram {
+			return node{}, &Error{Path: path + ".value", Err: invalid("the regular expressions of the audience compile to %d instructions together, over audience.MaxRegexProgram (%d)", b.regexInsts, MaxRegexProgram)}
+		}
 	}
 	return n, nil
 }
@@ -241,6 +284,53 @@ func compileLeaf(c *Condition) (node, string, error) {
 			} else {
 				n.set.add(v)
 			}
+		}
+		return n, "", nil
+	case argPrefixes:
+		var items []any
+		field, single := "value", false
+		if len(c.Values) == 0 && c.Value != nil {
+			if _, isList := asList(c.Value); !isList {
+				items, single = []any{c.Value}, true
+			}
+		}
+		if !single {
+			var err error
+			if items, field, err = listOperand(c, -1); err != nil {
+				return node{}, field, err
+			}
+		}
+		prefixes := make([]netip.Prefix, len(items))
+		for i, x := range items {
+			p, err := cidrPrefix(x, c.Op)
+			if err != nil {
+				if !single {
+					field += "[" + strconv.Itoa(i) + "]"
+				}
+				return node{}, field, err
+			}
+			prefixes[i] = p
+		}
+		n.cidr = newPrefixSet(prefixes)
+		return n, "", nil
+	case argTimeRange:
+		items, field, err := listOperand(c, 2)
+		if err != nil {
+			return node{}, field, err
+		}
+		for i, x := range items {
+			t, err := timeOperand(x, c.Op)
+			if err != nil {
+				return node{}, field + "[" + strconv.Itoa(i) + "]", err
+			}
+			if i == 0 {
+				n.t0 = t
+			} else {
+				n.t1 = t
+			}
+		}
+		if cmpInstant(n.t0, n.t1) > 0 {
+			return node{}, field, invalid("operator %s: lower bound %v is after upper bound %v", c.Op, items[0], items[1])
 		}
 		return n, "", nil
 	case argRange, argVersionRange:
@@ -290,20 +380,20 @@ func compileLeaf(c *Condition) (node, string, error) {
 		n.v, err = scalarOperand(c.Value, c.Op)
 	case argString:
 		n.v, err = stringOperand(c.Value, c.Op)
+		if err == nil && spec.code == opContainsFold {
+			n.fold = newFoldPattern(n.v.str())
+		}
 	case argRegex:
 		n.v, err = stringOperand(c.Value, c.Op)
 		if err == nil {
-			var re *regexp.Regexp
-			re, err = regexp.Compile(n.v.str())
-			if err != nil {
-				err = invalid("bad regular expression: %w", err)
-			}
-			n.re = &regex{re: re}
+			n.re, err = compileRegex(n.v.str())
 		}
 	case argOrdered:
 		n.v, err = orderedOperand(c.Value, c.Op)
 	case argVersion:
 		n.ver, err = versionOperand(c.Value, c.Op)
+	case argTime:
+		n.t0, err = timeOperand(c.Value, c.Op)
 	}
 	if err != nil {
 		return node{}, "value", err
@@ -405,6 +495,23 @@ func versionOperand(x any, op Op) (version, error) {
 	return ver, nil
 }
 
+// timeOperand converts the operand of a time operator: a time.Time, or a
+// string that parseInstant reads.
+func timeOperand(x any, op Op) (instant, error) {
+	if t, ok := x.(time.Time); ok {
+		return instantOf(t), nil
+	}
+	v, ok := toScalar(x)
+	if !ok || v.k != KindString {
+		return instant{}, invalid("operator %s needs a time (an RFC 3339 string or a time.Time), not %s", op, describe(x))
+	}
+	t, ok := parseInstant(v.str())
+	if !ok {
+		return instant{}, invalid("operator %s: %q is not an RFC 3339 time such as 2026-01-01T00:00:00Z or a date such as 2026-01-01", op, v.str())
+	}
+	return t, nil
+}
+
 // toScalar converts a string, bool or number of any Go kind (including
 // named types, json.Number and float32) to a Value.
 func toScalar(x any) (Value, bool) {
@@ -486,7 +593,8 @@ type valueSet struct {
 	floats   map[float64]struct{} // other numbers
 	hasTrue  bool
 	hasFalse bool
-	fold     map[uint64][]string // in_ci: strings by foldHash
+	fold     map[uint64][]string // in_ci: strings by foldHash, one per case-folding class
+	seed     maphash.Seed        // of foldHash
 }
 
 func (s *valueSet) add(v Value) {
@@ -527,7 +635,11 @@ func (s *valueSet) add(v Value) {
 func (s *valueSet) addFold(str string) {
 	if s.fold == nil {
 		s.fold = make(map[uint64][]string)
+		s.seed = maphash.MakeSeed()
 	}
-	h := foldHash(str)
+	h := foldHash(s.seed, str)
+	if slices.ContainsFunc(s.fold[h], func(c string) bool { return strings.EqualFold(c, str) }) {
+		return // "Gold" after "GOLD": a lookup compares each string once
+	}
 	s.fold[h] = append(s.fold[h], str)
 }

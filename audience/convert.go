@@ -3,13 +3,20 @@ package audience
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"slices"
+	"time"
 )
 
 // AnyValue converts a Go value to a Value. It is a convenience for code
 // that holds attributes as interface values; it may allocate.
 //
-//   - a fmt.Stringer (time.Duration, an enum type ...) becomes its
+//   - a time.Time becomes a time Value (TimeValue);
+//   - a netip.Addr becomes an addr Value (AddrValue), and so does a
+//     net.IP of 4 or 16 bytes (a 16-byte IPv4-mapped one, the form
+//     net.ParseIP gives IPv4 addresses, as the IPv4 address);
+//   - another fmt.Stringer (time.Duration, an enum type ...) becomes its
 //     String();
 //   - string, bool, every int and uint kind, float32 and float64, and
 //     types whose underlying type is one of those, keep their kind (ints
@@ -34,6 +41,17 @@ func AnyValue(v any) Value {
 			return n
 		}
 		return StringValue(string(x))
+	case time.Time:
+		return TimeValue(x)
+	case netip.Addr:
+		return AddrValue(x)
+	case net.IP:
+		if a, ok := netip.AddrFromSlice(x); ok {
+			return AddrValue(a.Unmap())
+		}
+		if x == nil {
+			return Value{}
+		}
 	}
 	if s, ok := v.(fmt.Stringer); ok {
 		return StringValue(s.String())

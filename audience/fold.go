@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"hash/maphash"
 	"unicode"
 	"unicode/utf8"
 )
@@ -25,18 +26,23 @@ func canonFold(r rune) rune {
 func foldEqual(a, b rune) bool { return a == b || canonFold(a) == canonFold(b) }
 
 // foldHash hashes s so that strings equal under strings.EqualFold hash
-// alike (FNV-1a over canonFold runes).
-func foldHash(s string) uint64 {
-	h := uint64(14695981039346656037)
+// alike: the seeded hash of package hash/maphash over s with each rune
+// replaced by canonFold. The seed is random per set, so that no list of
+// operands can be made to collide.
+func foldHash(seed maphash.Seed, s string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var buf [64]byte
+	n := 0
 	for _, r := range s {
-		c := uint32(canonFold(r))
-		for range 4 {
-			h ^= uint64(c & 0xff)
-			h *= 1099511628211
-			c >>= 8
+		if n > len(buf)-utf8.UTFMax {
+			h.Write(buf[:n])
+			n = 0
 		}
+		n += utf8.EncodeRune(buf[n:], canonFold(r))
 	}
-	return h
+	h.Write(buf[:n])
+	return h.Sum64()
 }
 
 // hasPrefixFold reports whether s starts with prefix, ignoring case.
@@ -77,17 +83,53 @@ func hasSuffixFold(s, suffix string) bool {
 	return true
 }
 
-// containsFold reports whether s contains sub, ignoring case.
-func containsFold(s, sub string) bool {
-	if sub == "" {
+// A foldPattern is the compiled operand of contains_ci: its runes, each
+// replaced by canonFold, with the Knuth-Morris-Pratt failure table, so that
+// a search takes one step per rune of the attribute (amortized), whatever
+// the operand: a naive search costs len(attribute) × len(operand) when
+// both repeat a letter ("aaa…ab" in "aaa…a").
+type foldPattern struct {
+	runes []rune
+	fail  []int32 // fail[i]: length of the longest proper border of runes[:i+1]
+}
+
+func newFoldPattern(sub string) *foldPattern {
+	p := &foldPattern{}
+	for _, r := range sub {
+		p.runes = append(p.runes, canonFold(r))
+	}
+	p.fail = make([]int32, len(p.runes))
+	k := int32(0)
+	for i := 1; i < len(p.runes); i++ {
+		for k > 0 && p.runes[i] != p.runes[k] {
+			k = p.fail[k-1]
+		}
+		if p.runes[i] == p.runes[k] {
+			k++
+		}
+		p.fail[i] = k
+	}
+	return p
+}
+
+// in reports whether s contains the pattern, ignoring case as
+// strings.EqualFold does; invalid UTF-8 reads as U+FFFD on both sides.
+func (p *foldPattern) in(s string) bool {
+	if len(p.runes) == 0 {
 		return true
 	}
-	for i := 0; i < len(s); {
-		if hasPrefixFold(s[i:], sub) {
-			return true
+	k := 0
+	for _, r := range s {
+		c := canonFold(r)
+		for k > 0 && c != p.runes[k] {
+			k = int(p.fail[k-1])
 		}
-		_, w := utf8.DecodeRuneInString(s[i:])
-		i += w
+		if c == p.runes[k] {
+			k++
+			if k == len(p.runes) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -81,6 +81,24 @@ func (n *node) test(v Value) bool {
 		c, ok = compare(v, n.hi)
 		return ok && c <= 0
 	}
+	switch n.code {
+	case opBefore, opAfter, opTimeBetween:
+		t, ok := instantValue(v)
+		if !ok {
+			return false
+		}
+		c := cmpInstant(t, n.t0)
+		switch n.code {
+		case opBefore:
+			return c < 0
+		case opAfter:
+			return c > 0
+		}
+		return c >= 0 && cmpInstant(t, n.t1) <= 0
+	case opInCIDR:
+		a, ok := ipValue(v)
+		return ok && n.cidr.contains(a)
+	}
 	// Every other operator reads a string.
 	if v.k != KindString {
 		return false
@@ -94,7 +112,7 @@ func (n *node) test(v Value) bool {
 	case opContains:
 		return strings.Contains(s, n.v.str())
 	case opContainsFold:
-		return containsFold(s, n.v.str())
+		return n.fold.in(s)
 	case opPrefix:
 		return strings.HasPrefix(s, n.v.str())
 	case opPrefixFold:
@@ -288,7 +306,10 @@ func (s *valueSet) has(v Value) bool {
 
 // hasFold reports whether str equals an element of s, ignoring case.
 func (s *valueSet) hasFold(str string) bool {
-	for _, c := range s.fold[foldHash(str)] {
+	if len(s.fold) == 0 {
+		return false
+	}
+	for _, c := range s.fold[foldHash(s.seed, str)] {
 		if strings.EqualFold(c, str) {
 			return true
 		}
