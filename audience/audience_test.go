@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"net/netip"
+	"os"
 	"regexp/syntax"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -284,5 +287,67 @@ func TestEmptyListRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseOperators reads the YAML forms of the operators on times,
+// addresses and empty lists (testdata/operators.yaml) and checks what each
+// audience matches.
+func TestParseOperators(t *testing.T) {
+	data, err := os.ReadFile("testdata/operators.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := map[string]*Matcher{}
+	for _, a := range list {
+		if ms[a.Name], err = Compile(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		audience string
+		attrs    Attributes
+		want     bool
+	}{
+		{"signed-up-2026", Attributes{String("signed_up", "2026-01-01T00:59:59+01:00")}, false},
+		{"signed-up-2026", Attributes{String("signed_up", "2026-01-01T01:00:00+01:00")}, true},
+		{"signed-up-2026", Attributes{Time("signed_up", time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC))}, true},
+		{"signed-up-2026", Attributes{String("signed_up", "2027-01-01")}, false},
+		{"first-week", Attributes{String("signed_up", "2026-01-07T23:59:59Z")}, true},
+		{"first-week", Attributes{String("signed_up", "2026-01-08")}, false},
+		{"internal", Attributes{String("client", "192.168.1.20")}, true},
+		{"internal", Attributes{Addr("client", netip.MustParseAddr("fd00::7"))}, true},
+		{"internal", Attributes{String("client", "::1")}, true},
+		{"internal", Attributes{String("client", "::ffff:10.9.9.9")}, true},
+		{"internal", Attributes{String("client", "203.0.113.1")}, false},
+		{"external", Attributes{String("client", "192.168.3.4")}, false},
+		{"external", Attributes{String("client", "203.0.113.1")}, true},
+		{"external", nil, true},
+		{"nobody", Attributes{String("country", "fr")}, false},
+		{"everybody", Attributes{String("country", "fr")}, true},
+	}
+	for _, tc := range tests {
+		if got := ms[tc.audience].Match(tc.attrs); got != tc.want {
+			t.Errorf("%s.Match(%v) = %v, want %v", tc.audience, tc.attrs, got, tc.want)
+		}
+	}
+}
+
+// TestParseOperatorErrors checks that bad operands of the new operators
+// are reported at their line and column.
+func TestParseOperatorErrors(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"audiences:\n  - name: a\n    conditions: {key: t, op: after, value: tomorrow}\n", `3:44: audiences[0].conditions.value: operator after: "tomorrow" is not an RFC 3339 time`},
+		{"audiences:\n  - name: a\n    conditions: {key: ip, op: in_cidr, values: [10.0.0.0/8, 10.0.0.0/40]}\n", "audiences[0].conditions.values[1]: operator in_cidr"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.doc))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse: %v, want %q", err, tc.want)
+		}
 	}
 }
