@@ -17,9 +17,9 @@
 //	rep, err := analysis.Analyze(sums, analysis.Options{})
 //	err = rep.WriteText(os.Stdout)
 //
-// Units holds one small record per unit (a 128-bit hash of its key, its
+// Units holds one small record per unit (a 96-bit hash of its key, its
 // variant, the time of its first exposure, and one float64 per metric), so a
-// 10 GB log of a million users needs tens of megabytes. Summaries are
+// log of a million users needs tens of megabytes however long it is. Summaries are
 // per (period, variant, metric) sums — units, units with a positive value,
 // sum and sum of squares, and the covariate's sums for CUPED — that merge
 // by addition: they can be computed anywhere, for example in SQL where the

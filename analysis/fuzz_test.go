@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -82,5 +83,42 @@ func FuzzReadOutcomes(f *testing.F) {
 			t.Fatalf("%d units in the summaries, %d in the table", n, u.Len())
 		}
 		_, _ = Analyze(s, Options{})
+	})
+}
+
+// FuzzParseLine: the fast path of parseLine agrees with encoding/json on
+// every line it accepts, and parseLine's errors are encoding/json's.
+func FuzzParseLine(f *testing.F) {
+	f.Add([]byte(`{"time":"2026-03-02T10:00:00.123456789+02:00","plan":"p","rule":"r","variant":"v","served":"w","reason":"rule","unit":"u"}`))
+	f.Add([]byte(`{"time":"2026-03-02T10:00:00Z","plan":"p","variant":"v","unit":"\u00e9"}`))
+	f.Add([]byte(`{ "variant" : "v" , "unit":"u", "unit":"w" }`))
+	f.Add([]byte(`{"Variant":"v","extra":[1,{"a":null}]}`))
+	f.Add([]byte(`{"time":"24:00","variant":"v"}`))
+	f.Add([]byte(`{"variant":"v",}`))
+	f.Add([]byte("{\"variant\":\"\xff\"}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 || b[0] != '{' {
+			return
+		}
+		var e exposure.Exposure
+		jerr := json.Unmarshal(b, &e)
+		var fs fields
+		if scan(b, &fs) {
+			if jerr != nil {
+				t.Fatalf("scan accepts what encoding/json refuses (%v): %q", jerr, b)
+			}
+			if string(fs.plan) != e.Plan || string(fs.variant) != e.Variant || string(fs.unit) != e.Unit || fs.time != unixNano(e.Time) {
+				t.Fatalf("scan %q %q %q %d, encoding/json %q %q %q %d: %q", fs.plan, fs.variant, fs.unit, fs.time, e.Plan, e.Variant, e.Unit, unixNano(e.Time), b)
+			}
+		}
+		err := parseLine(b, &fs)
+		switch {
+		case jerr != nil && (err == nil || err.Error() != jerr.Error()):
+			t.Fatalf("parseLine error %v, encoding/json's %v", err, jerr)
+		case jerr == nil && e.Variant == "" && err != errNoVariant:
+			t.Fatalf("parseLine error %v for a line without variant", err)
+		case jerr == nil && e.Variant != "" && err != nil:
+			t.Fatalf("parseLine error %v for a good line", err)
+		}
 	})
 }

@@ -723,8 +723,8 @@ func (u *Units) samples(m string, variants []string) [][]float64 {
 		idx[v] = i
 	}
 	mi := u.metricIdx[m]
-	for i, vi := range u.variant {
-		if j, ok := idx[u.names[vi&^crossedBit]]; ok {
+	for i := range u.keys.len() {
+		if j, ok := idx[u.names[*u.variant.at(i)&^crossedBit]]; ok {
 			out[j] = append(out[j], u.value(mi, i))
 		}
 	}

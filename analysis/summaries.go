@@ -84,7 +84,7 @@ type SummaryOptions struct {
 // so the same input gives the same bits. It returns an error if there are
 // no units, no metric, or the covariate is not a metric of the outcomes.
 func (u *Units) Summaries(opts SummaryOptions) (*Summaries, error) {
-	if len(u.first) == 0 {
+	if u.keys.len() == 0 {
 		return nil, fmt.Errorf("analysis: no exposure with a unit key for plan %q", u.plan)
 	}
 	if len(u.metrics) == 0 {
@@ -109,8 +109,9 @@ func (u *Units) Summaries(opts SummaryOptions) (*Summaries, error) {
 	var keys []group
 	nm := len(u.metrics)
 	var rows []Row // len(keys)*nm, grouped by key
-	for i, t := range u.first {
-		g := group{math.MinInt64, u.variant[i] &^ crossedBit}
+	for i := range u.keys.len() {
+		t := *u.first.at(i)
+		g := group{math.MinInt64, *u.variant.at(i) &^ crossedBit}
 		if opts.Period > 0 {
 			g.period = time.Unix(0, t).Truncate(opts.Period).UnixNano()
 		}

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"math"
 	"slices"
@@ -59,10 +57,11 @@ const maxVariants = crossedBit
 // Units is the per-unit table of one plan's experiment: for each unit
 // exposed under the plan, the variant and time of its first exposure and
 // its value of every metric. It holds no unit key: a unit is identified by
-// a 128-bit hash of its key (two independent 64-bit hashes), so memory is
-// about 50 bytes per unit plus 8 per metric, whatever the length of the log
-// or of the keys. (Two keys collide with probability below 1e-20 for a
-// billion units.)
+// a 96-bit hash of its key, so memory is about 30 bytes per unit (the hash,
+// the time, the variant and an index slot) plus 8 per metric, whatever the
+// length of the log or of the keys; two keys of a billion collide with
+// probability below 1e-11. Exposure lines as exposure.Writer writes them
+// are parsed without allocating.
 //
 // Read every exposure log first, then every outcomes file. Create Units
 // with NewUnits; the zero value is not usable. Units is not safe for
@@ -70,12 +69,11 @@ const maxVariants = crossedBit
 type Units struct {
 	plan      string
 	planFixed bool // plan given by the caller: other plans' lines are skipped
-	seed      [2]maphash.Seed
-	index     map[[2]uint64]uint32
+	keys      keys
 	names     []string          // variant names by index
 	byName    map[string]uint16 // variant name -> index
-	variant   []uint16          // per unit: variant index | crossedBit
-	first     []int64           // per unit: Unix nanoseconds of the first exposure
+	variant   column[uint16]    // per unit: variant index | crossedBit
+	first     column[int64]     // per unit: Unix nanoseconds of the first exposure
 	metrics   []string          // metric names in order of appearance
 	metricIdx map[string]int
 	values    [][]float64 // per metric, per unit: the sum of its rows
@@ -108,8 +106,7 @@ func NewUnits(plan string) *Units {
 	return &Units{
 		plan:      plan,
 		planFixed: plan != "",
-		seed:      [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		index:     make(map[[2]uint64]uint32),
+		keys:      newKeys(),
 		byName:    make(map[string]uint16),
 		metricIdx: make(map[string]int),
 	}
@@ -120,7 +117,7 @@ func NewUnits(plan string) *Units {
 func (u *Units) Plan() string { return u.plan }
 
 // Len returns the number of units.
-func (u *Units) Len() int { return len(u.first) }
+func (u *Units) Len() int { return u.keys.len() }
 
 // Variants returns the names of the variants seen, sorted.
 func (u *Units) Variants() []string {
@@ -134,16 +131,12 @@ func (u *Units) Metrics() []string { return slices.Clone(u.metrics) }
 // Stats returns the counts of what was read and set aside.
 func (u *Units) Stats() Stats {
 	s := u.stats
-	for _, v := range u.variant {
-		if v&crossedBit != 0 {
+	for i := range u.variant.n {
+		if *u.variant.at(i)&crossedBit != 0 {
 			s.Crossed++
 		}
 	}
 	return s
-}
-
-func (u *Units) key(unit string) [2]uint64 {
-	return [2]uint64{maphash.String(u.seed[0], unit), maphash.String(u.seed[1], unit)}
 }
 
 // ReadExposures reads an exposure log in the JSON-lines format of
@@ -160,17 +153,17 @@ func (u *Units) ReadExposures(r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), exposure.MaxLineBytes+2)
 	line := 0
+	var f fields
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		var e exposure.Exposure
-		if err := parseExposure(b, &e); err != nil {
+		if err := parseLine(b, &f); err != nil {
 			return &exposure.LineError{Line: line, Err: err}
 		}
-		if err := u.addExposure(line, &e); err != nil {
+		if err := u.addExposure(line, &f); err != nil {
 			return err
 		}
 	}
@@ -180,67 +173,54 @@ func (u *Units) ReadExposures(r io.Reader) error {
 	return nil
 }
 
-// parseExposure parses one non-blank line as exposure.Read does.
-func parseExposure(b []byte, e *exposure.Exposure) error {
-	if b[0] != '{' {
-		return errors.New("not a JSON object")
-	}
-	if err := json.Unmarshal(b, e); err != nil {
-		return err
-	}
-	if e.Variant == "" {
-		return errors.New(`missing "variant"`)
-	}
-	return nil
-}
-
-func (u *Units) addExposure(line int, e *exposure.Exposure) error {
+// addExposure records one exposure; it allocates only for a new variant
+// or plan name.
+func (u *Units) addExposure(line int, f *fields) error {
 	u.stats.ExposureLines++
-	if e.Plan != u.plan {
+	if string(f.plan) != u.plan {
 		switch {
 		case u.plan == "" && !u.planFixed:
-			u.plan = e.Plan
+			u.plan = string(f.plan)
 		case u.planFixed:
 			u.stats.OtherPlans++
 			return nil
 		default:
-			return lineErr(line, "plan %q after plan %q: the log holds several plans; choose one", e.Plan, u.plan)
+			return lineErr(line, "plan %q after plan %q: the log holds several plans; choose one", f.plan, u.plan)
 		}
 	}
-	if e.Unit == "" {
+	if len(f.unit) == 0 {
 		u.stats.NoKey++
 		return nil
 	}
-	vi, ok := u.byName[e.Variant]
+	vi, ok := u.byName[string(f.variant)]
 	if !ok {
 		if len(u.names) >= maxVariants {
 			return lineErr(line, "more than %d variants", maxVariants)
 		}
 		vi = uint16(len(u.names))
-		u.names = append(u.names, e.Variant)
-		u.byName[e.Variant] = vi
+		u.names = append(u.names, string(f.variant))
+		u.byName[u.names[vi]] = vi
 	}
-	t := e.Time.UnixNano()
-	k := u.key(e.Unit)
-	i, seen := u.index[k]
+	hi, lo := u.keys.hash(f.unit)
+	i, seen, slot := u.keys.find(hi, lo)
 	if !seen {
-		if len(u.first) == math.MaxUint32 {
-			return lineErr(line, "more than 2^32-1 units")
+		if u.keys.len() == math.MaxUint32-1 {
+			return lineErr(line, "more than 2^32-2 units")
 		}
-		u.index[k] = uint32(len(u.first))
-		u.first = append(u.first, t)
-		u.variant = append(u.variant, vi)
+		u.keys.add(hi, lo, slot)
+		u.first.add(f.time)
+		u.variant.add(vi)
 		return nil
 	}
-	cur := u.variant[i] &^ crossedBit
-	crossed := u.variant[i] & crossedBit
+	v, first := u.variant.at(i), u.first.at(i)
+	cur, crossed := *v&^crossedBit, *v&crossedBit
 	if cur != vi {
 		crossed = crossedBit
 	}
-	if t < u.first[i] || (t == u.first[i] && e.Variant < u.names[cur]) {
-		u.first[i], cur = t, vi
+	if f.time < *first || (f.time == *first && string(f.variant) < u.names[cur]) {
+		*first, cur = f.time, vi
 	}
-	u.variant[i] = cur | crossed
+	*v = cur | crossed
 	return nil
 }
 
@@ -316,7 +296,8 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 		if len(rec) < need {
 			return lineErr(line, "%d fields, want %d", len(rec), need)
 		}
-		i, exposed := u.index[u.key(rec[iu])]
+		hi, lo := u.keys.hashString(rec[iu])
+		i, exposed, _ := u.keys.find(hi, lo)
 		if long {
 			x, err := parseValue(rec[iv])
 			if err != nil {
@@ -342,14 +323,14 @@ func (u *Units) ReadOutcomes(r io.Reader) error {
 	}
 }
 
-func (u *Units) add(m int, i uint32, exposed bool, x float64) {
+func (u *Units) add(m, i int, exposed bool, x float64) {
 	u.stats.OutcomeRows++
 	if !exposed {
 		u.stats.Unmatched++
 		return
 	}
 	if u.values[m] == nil {
-		u.values[m] = make([]float64, len(u.first))
+		u.values[m] = make([]float64, u.keys.len())
 	}
 	u.values[m][i] += x
 }

@@ -103,7 +103,7 @@ varroute analyze -summaries summaries.csv -weights control=50,treatment=50`)
 	if raw {
 		// The per-unit table holds no pointers; a lower GC target keeps
 		// the heap near it while the log's lines are parsed and dropped.
-		debug.SetGCPercent(25)
+		debug.SetGCPercent(10)
 		units := analysis.NewUnits(*plan)
 		for _, path := range exposures {
 			if err := readInput(path, e, units.ReadExposures); err != nil {
