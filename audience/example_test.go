@@ -3,7 +3,9 @@ package audience_test
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
+	"time"
 
 	"github.com/varroute/varroute/audience"
 )
@@ -103,4 +105,63 @@ func ExampleFromMap() {
 	fmt.Println(attrs)
 	// Output:
 	// plan=premium seats=12
+}
+
+// Users who signed up in 2026: times compare as instants, whatever offset
+// they are written with, as time.Time attributes or as RFC 3339 strings.
+func ExampleTime() {
+	m, _ := audience.Compile(audience.Audience{
+		Name: "signed-up-2026",
+		Conditions: audience.Condition{Key: "signed_up", Op: audience.OpTimeBetween,
+			Values: []any{"2026-01-01", "2026-12-31T23:59:59.999999999Z"}},
+	})
+	fmt.Println(m.Match(audience.Attributes{audience.Time("signed_up", time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))}))
+	fmt.Println(m.Match(audience.Attributes{audience.String("signed_up", "2026-01-01T00:30:00+01:00")})) // 2025-12-31T23:30Z
+	fmt.Println(m.Match(audience.Attributes{audience.String("signed_up", "last week")}))
+	// Output:
+	// true
+	// false
+	// false
+}
+
+// An internal network gets the candidate: in_cidr takes IPv4 and IPv6
+// prefixes; an IPv4-mapped address, as a dual-stack listener reports IPv4
+// clients, counts as the IPv4 address.
+func ExampleAddr() {
+	m, _ := audience.Compile(audience.Audience{
+		Name: "internal",
+		Conditions: audience.Condition{Key: "client", Op: audience.OpInCIDR,
+			Values: []any{"10.0.0.0/8", "fd00::/8"}},
+	})
+	for _, s := range []string{"10.1.2.3", "::ffff:10.1.2.3", "fd00::1", "203.0.113.7"} {
+		fmt.Println(s, m.Match(audience.Attributes{audience.Addr("client", netip.MustParseAddr(s))}))
+	}
+	// Output:
+	// 10.1.2.3 true
+	// ::ffff:10.1.2.3 true
+	// fd00::1 true
+	// 203.0.113.7 false
+}
+
+// An empty list is a valid operand: in matches nothing, not_in everything.
+func ExampleCondition_emptyList() {
+	var blocked []any // emptied by a generator
+	m, _ := audience.Compile(audience.Audience{
+		Name:       "allowed",
+		Conditions: audience.Condition{Key: "country", Op: audience.OpNotIn, Values: blocked},
+	})
+	fmt.Println(m.Match(audience.Attributes{audience.String("country", "fr")}))
+	// Output:
+	// true
+}
+
+// Limits keep the cost of a match bounded; the error names the limit.
+func ExampleCompile_limits() {
+	_, err := audience.Compile(audience.Audience{
+		Name:       "greedy",
+		Conditions: audience.Condition{Key: "ua", Op: audience.OpMatches, Value: `(?:\pL|\pN){1,1000}x`},
+	})
+	fmt.Println(err)
+	// Output:
+	// audience: conditions.value: the regular expression compiles to 2002 instructions, over audience.MaxRegexProgram (128)
 }
