@@ -244,6 +244,7 @@ th:first-child, td:first-child { text-align: left; }
 th { background: #fafafa; font-weight: 600; }
 .srm.bad { color: #c62828; font-weight: 600; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
+.side { width: 560px; }
 svg.chart { background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; font: 11px system-ui, sans-serif; }
 svg.chart .title { font-size: 13px; font-weight: 600; fill: #222; }
 svg.chart .axis text, svg.chart .legend, svg.chart .reflabel, svg.chart .empty { fill: #555; }
@@ -263,12 +264,13 @@ footer { margin-top: 32px; color: #777; font-size: 12px; }
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>
 {{end}}
 <h2>Assignment</h2>
+<div class="charts"><div class="side">
 <table>
 <tr><th>variant</th><th>units</th><th>share</th><th>expected</th></tr>
 {{range .Variants}}<tr><td>{{.Name}}</td><td>{{.Units}}</td><td>{{pct .Share}}</td><td>{{pct .Expected}}</td></tr>
 {{end}}</table>
 <p class="srm{{if .SRMBad}} bad{{end}}">Sample ratio: {{.SRM}}</p>
-<div class="charts">{{.Ratio}}</div>
+</div>{{.Ratio}}</div>
 {{range .Metrics}}
 <h2>{{.Name}}</h2>
 <p class="about">{{.About}}</p>

@@ -98,6 +98,7 @@ func TestGolden(t *testing.T) {
 		{"preview-renamed-max-move", []string{"preview", "-max-move", "5", plans + "checkout.yaml", plans + "checkout-renamed.yaml"}},
 		{"preview-bad-plan", []string{"preview", plans + "checkout.yaml", "testdata/lint/bad/19-fallback-cycle.yaml"}},
 		{"preview-one-plan", []string{"preview", plans + "checkout.yaml"}},
+		{"preview-bad-units", []string{"preview", "-units", "testdata/bad-outcomes.csv", plans + "ab.yaml", plans + "ab-next.yaml"}},
 		{"explain-california", []string{"explain", "-key", "user-1", "-attr", "location=california", plans + "checkout.yaml"}},
 		{"explain-beta", []string{"explain", plans + "checkout.yaml", "--key", "user-2", "--attr", `groups=["staff"]`, "--attr", "location=nevada"}},
 		{"explain-ios", []string{"explain", "-key", "user-3", "-attr", "platform=iOS", "-attr", "app_version=3.1.0", plans + "checkout.yaml"}},
