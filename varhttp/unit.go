@@ -24,7 +24,8 @@ type UnitConfig struct {
 	// account or device id), such as "X-User-ID". Empty means none.
 	KeyHeader string
 	// KeyCookie names the cookie that holds the key when the header is
-	// absent or empty. Empty means none.
+	// absent or empty, read as http.Request.Cookie reads it (see Key). It
+	// must be a valid cookie name (an RFC 7230 token). Empty means none.
 	KeyCookie string
 	// KeyQuery names the query parameter that holds the key when neither
 	// the header nor the cookie does. Empty means none.
@@ -67,13 +68,16 @@ type attrSpec struct {
 // NewUnitExtractor checks cfg and returns a UnitExtractor for it, with
 // header names canonicalized and attributes ordered by name once and for all.
 // It returns an error matching ErrConfig for an empty attribute, header or
-// parameter name, an attribute in both Headers and Query, or an unsupported
-// kind.
+// parameter name, a KeyCookie that is not a valid cookie name, an attribute
+// in both Headers and Query, or an unsupported kind.
 func NewUnitExtractor(cfg UnitConfig) (*UnitExtractor, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
 	}
 	x := &UnitExtractor{keyCookie: cfg.KeyCookie, keyQuery: cfg.KeyQuery}
+	if cfg.KeyCookie != "" && !isToken(cfg.KeyCookie) {
+		return nil, bad("KeyCookie %q is not a valid cookie name (letters, digits and !#$%%&'*+-.^_`|~)", cfg.KeyCookie)
+	}
 	if cfg.KeyHeader != "" {
 		x.keyHeader = textproto.CanonicalMIMEHeaderKey(cfg.KeyHeader)
 	}
@@ -126,8 +130,14 @@ func (x *UnitExtractor) Unit(r *http.Request) router.Unit {
 	return u
 }
 
-// Key returns the unit key of r, as Unit does. It allocates nothing unless
-// the key is a %-escaped query value.
+// Key returns the unit key of r, as Unit does. The cookie is the value
+// r.Cookie(KeyCookie) gives, found without parsing the other cookies: the
+// first cookie of that name whose value net/http accepts (printable ASCII
+// but for '"', ';' and '\', once a pair of surrounding double quotes is
+// removed), none at all if the Cookie headers hold more than 3,000 cookies
+// (net/http's default limit), and then trimmed of spaces as the header and
+// query values are. It allocates nothing unless the key is a %-escaped query
+// value.
 func (x *UnitExtractor) Key(r *http.Request) string {
 	if x == nil {
 		return ""
@@ -138,7 +148,7 @@ func (x *UnitExtractor) Key(r *http.Request) string {
 		}
 	}
 	if x.keyCookie != "" {
-		if k := cookieValue(r.Header, x.keyCookie); k != "" {
+		if k := strings.TrimSpace(cookieValue(r.Header, x.keyCookie)); k != "" {
 			return k
 		}
 	}
@@ -201,22 +211,88 @@ func headerValue(h http.Header, key string) string {
 	return ""
 }
 
-// cookieValue returns the value of the first cookie named name in the Cookie
-// headers, unquoted, without parsing every cookie into an http.Cookie.
+// maxCookies is net/http's default limit on the cookies of a request
+// (GODEBUG httpcookiemaxnum): over it, r.Cookie finds none.
+const maxCookies = 3000
+
+// cookieValue returns what r.Cookie(name) returns as the Value for a
+// request with headers h, or "" for http.ErrNoCookie, following net/http's
+// readCookies without building an http.Cookie for every pair: the Cookie
+// lines are split at ';', each pair trimmed of HTTP spaces and cut at the
+// first '=', the name trimmed and compared (names must be tokens, so an
+// invalid name matches nothing), the value stripped of one pair of
+// surrounding double quotes and refused, so that the search goes on, if a
+// byte is not a valid cookie value byte.
 func cookieValue(h http.Header, name string) string {
-	for _, line := range h["Cookie"] {
-		for part := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if !ok || k != name {
+	lines := h["Cookie"]
+	if len(lines) == 0 || !isToken(name) {
+		return ""
+	}
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		return ""
+	}
+	for _, line := range lines {
+		line = trimHTTPSpace(line)
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(trimHTTPSpace(part), "=")
+			if trimHTTPSpace(k) != name {
 				continue
 			}
-			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
-			return strings.TrimSpace(v)
+			if validCookieValue(v) {
+				return v
+			}
 		}
 	}
 	return ""
+}
+
+// trimHTTPSpace trims the spaces of textproto.TrimString: ' ', '\t', '\n'
+// and '\r' (not every Unicode space, as strings.TrimSpace does).
+func trimHTTPSpace(s string) string {
+	for len(s) > 0 && isHTTPSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isHTTPSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isHTTPSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// isToken reports whether s is a non-empty RFC 7230 token, as net/http
+// requires of cookie names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validCookieValue reports whether every byte of v may be in a cookie
+// value for net/http: printable ASCII (0x20-0x7e) but '"', ';' and '\'.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == ';' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // queryValue returns the first value of the query parameter name in the raw

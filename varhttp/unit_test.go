@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -157,12 +158,62 @@ func TestNewUnitExtractorErrors(t *testing.T) {
 		{"both header and query", UnitConfig{Headers: map[string]string{"a": "X-A"}, Query: map[string]string{"a": "a"}}},
 		{"kind of unknown attribute", UnitConfig{Kinds: map[string]audience.Kind{"a": audience.KindInt64}}},
 		{"unsupported kind", UnitConfig{Query: map[string]string{"a": "a"}, Kinds: map[string]audience.Kind{"a": audience.KindStrings}}},
+		{"cookie name with a space", UnitConfig{KeyCookie: "user id"}},
+		{"cookie name with a quote", UnitConfig{KeyCookie: `a"b`}},
+		{"cookie name not ASCII", UnitConfig{KeyCookie: "usér"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewUnitExtractor(tc.cfg)
 			if !errors.Is(err, ErrConfig) {
 				t.Fatalf("error %v, want one matching ErrConfig", err)
+			}
+		})
+	}
+}
+
+// TestCookieKey checks the key read from a cookie against net/http's
+// rules, case by case (FuzzCookieValue checks them at random).
+func TestCookieKey(t *testing.T) {
+	x, err := NewUnitExtractor(UnitConfig{KeyCookie: "uid", KeyQuery: "user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		cookie []string
+		want   string
+	}{
+		{"plain", []string{"theme=dark; uid=bob"}, "bob"},
+		{"quoted", []string{`uid="bob"`}, "bob"},
+		{"spaces around the pair and the name", []string{"  uid =bob ;x=1"}, "bob"},
+		{"space after = is part of the value, then trimmed", []string{"uid= bob"}, "bob"},
+		{"second line", []string{"theme=dark", "uid=bob"}, "bob"},
+		{"backslash refused, next one used", []string{`uid=a\b; uid=bob`}, "bob"},
+		{"inner quote refused", []string{`uid=a"b`}, "carol"},
+		{"one quote refused", []string{`uid="bob`}, "carol"},
+		{"non-ASCII refused", []string{"uid=jos\u00e9"}, "carol"},
+		{"control byte refused", []string{"uid=a\x01b"}, "carol"},
+		{"comma and equals are fine", []string{"uid=a,b=c"}, "a,b=c"},
+		{"name is case-sensitive", []string{"UID=bob"}, "carol"},
+		{"quotes around a space", []string{`uid=" "`}, "carol"},
+		{"tabs trimmed", []string{"\tuid=bob\t"}, "bob"},
+		{"vertical tab not trimmed", []string{"\vuid=bob"}, "carol"},
+		{"over 3000 cookies, none", []string{strings.Repeat("a=1; ", 3000) + "uid=bob"}, "carol"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/?user=carol", nil)
+			r.Header["Cookie"] = tc.cookie
+			if got := x.Key(r); got != tc.want {
+				t.Errorf("Key = %q, want %q", got, tc.want)
+			}
+			want := ""
+			if c, err := r.Cookie("uid"); err == nil {
+				want = c.Value
+			}
+			if got := cookieValue(r.Header, "uid"); got != want {
+				t.Errorf("cookieValue = %q, r.Cookie gives %q", got, want)
 			}
 		})
 	}
@@ -198,6 +249,8 @@ func newBenchRequest() *http.Request {
 func TestUnitAllocs(t *testing.T) {
 	x := newTestExtractor(t)
 	r := newBenchRequest()
+	cr := newBenchRequest()
+	cr.Header.Del("X-User-ID")
 	tests := []struct {
 		name string
 		f    func()
@@ -205,6 +258,7 @@ func TestUnitAllocs(t *testing.T) {
 	}{
 		{"Unit", func() { _ = x.Unit(r) }, 1},
 		{"Key", func() { _ = x.Key(r) }, 0},
+		{"Key from a cookie", func() { _ = x.Key(cr) }, 0},
 		{"AppendAttrs", func() {
 			var buf [8]audience.Attr
 			_ = x.AppendAttrs(buf[:0], r)
@@ -225,5 +279,18 @@ func BenchmarkUnit(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = x.Unit(r)
+	}
+}
+
+func BenchmarkKeyCookie(b *testing.B) {
+	x := newTestExtractor(b)
+	r := newBenchRequest()
+	r.Header.Del("X-User-ID")
+	r.Header.Set("Cookie", "theme=dark; lang=en-US; consent=\"yes\"; uid=user-12345; _ga=GA1.2.3.4")
+	b.ReportAllocs()
+	for b.Loop() {
+		if x.Key(r) != "user-12345" {
+			b.Fatal("wrong key")
+		}
 	}
 }
