@@ -287,3 +287,33 @@ func BenchmarkPredictTelemetry(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPredictBreaker measures the closed state of a circuit breaker:
+// every request goes to a variant with a fallback, without a breaker, with
+// the default one (consecutive failures: a load before and after the call)
+// and with a failure-rate trigger too (an atomic add per call and a clock
+// read).
+func BenchmarkPredictBreaker(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		br   strategy.Breaker
+	}{
+		{"off", strategy.Breaker{Disabled: true}},
+		{"consecutive", strategy.Breaker{}},
+		{"rate", strategy.Breaker{FailureRate: 0.5}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := strategy.BigBang("next")
+			p.Fallbacks = map[string]string{"next": "stable"}
+			p.Breakers = map[string]strategy.Breaker{"next": tc.br}
+			r := newBenchRouter(b, p, "stable", "next")
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				predictOnce(ctx, r, i)
+			}
+		})
+	}
+}

@@ -27,6 +27,10 @@ const (
 	OutcomeOK       = "ok"       // the assigned variant served
 	OutcomeFallback = "fallback" // the assigned variant failed; a fallback served
 	OutcomeError    = "error"    // no variant served: the caller got an error
+	// OutcomeCircuitOpen: the assigned variant's circuit breaker was open,
+	// so it was not called; its fallback served, or the caller got
+	// ErrCircuitOpen at once.
+	OutcomeCircuitOpen = "circuit-open"
 )
 
 // Outcome indexes in the aggregates.
@@ -34,10 +38,11 @@ const (
 	outcomeOK = iota
 	outcomeFallback
 	outcomeError
+	outcomeCircuitOpen
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{OutcomeOK, OutcomeFallback, OutcomeError}
+var outcomeNames = [numOutcomes]string{OutcomeOK, OutcomeFallback, OutcomeError, OutcomeCircuitOpen}
 
 // Revision returns the revision of plan p: the first 12 hex digits of the
 // xxhash of its JSON encoding. It is a pure function of the plan, so every
@@ -107,7 +112,7 @@ func (ps *planStats) record(ch *assign.Choice, outcome, served int, latency time
 		}
 	}
 	h.Add(latency)
-	if outcome == outcomeFallback {
+	if served != ch.Variant && served >= 0 && outcome != outcomeError {
 		row := ps.fallbacks[ch.Variant].Load()
 		if row == nil {
 			fresh := make([]atomic.Int64, len(ps.variants))
@@ -162,6 +167,9 @@ type Metrics struct {
 	// Fallbacks has one entry per (plan, revision, assigned variant, served
 	// variant) for the requests a fallback served.
 	Fallbacks []FallbackMetrics
+	// Breakers reports the circuit breakers of the current plan's variants
+	// (see Router.Breakers).
+	Breakers []BreakerStatus
 }
 
 // RequestMetrics aggregates the requests of one (plan, revision, rule,
@@ -172,7 +180,7 @@ type RequestMetrics struct {
 	Rule     string // the matched rule, or "" for the default split
 	Variant  string // the assigned variant (intent to treat)
 	Reason   Reason // why the variant was assigned
-	Outcome  string // OutcomeOK, OutcomeFallback or OutcomeError
+	Outcome  string // OutcomeOK, OutcomeFallback, OutcomeError or OutcomeCircuitOpen
 	// Latency holds the requests' latencies, from the decision to the
 	// response (fallbacks included); Latency.Count() is the number of
 	// requests.
@@ -193,7 +201,7 @@ type FallbackMetrics struct {
 // revisions it keeps (see KeptRevisions), oldest first. It allocates; it
 // never blocks requests. It is safe for concurrent use.
 func (r *Router[In, Out]) Metrics() Metrics {
-	var m Metrics
+	m := Metrics{Breakers: r.Breakers()}
 	for _, ps := range r.revisions() {
 		for rm := range ps.requests() {
 			m.Requests = append(m.Requests, rm)

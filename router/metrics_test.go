@@ -48,6 +48,7 @@ func TestMetricsExact(t *testing.T) {
 	plan.Audiences = []audience.Audience{{Name: "vip", Conditions: audience.Condition{Key: "tier", Op: audience.OpEquals, Value: "vip"}}}
 	plan.Rules = []strategy.Rule{{Audience: "vip", Split: strategy.Split{{Variant: "fb", Weight: 100}}}}
 	plan.Fallbacks = map[string]string{"fb": "ok"}
+	plan.Breakers = map[string]strategy.Breaker{"fb": {Disabled: true}} // every call of fb fails, and is made
 	r, err := router.New(router.Config[string, string]{
 		Variants:      map[string]router.Predictor[string, string]{"ok": constantP("ok"), "fb": failingP(), "bad": failingP()},
 		Plan:          plan,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"strings"
 	"sync"
@@ -74,6 +75,9 @@ type Config[In, Out any] struct {
 	// otel.GetMeterProvider(), a no-op until the application installs an
 	// SDK.
 	MeterProvider metric.MeterProvider
+	// Logger receives the circuit breakers' transitions. Nil means
+	// slog.Default().
+	Logger *slog.Logger
 	// LatencyHistogram also records each request's latency in the
 	// synchronous OpenTelemetry histogram varroute.request.duration, for
 	// backends that want latency distributions from OpenTelemetry itself.
@@ -100,6 +104,8 @@ type Router[In, Out any] struct {
 	tel     *telemetry
 	mu      sync.Mutex   // serializes changes; never held by requests
 	revs    []*planStats // aggregates of the kept plan revisions, oldest first; guarded by mu
+	clock   routerClock
+	logger  *slog.Logger
 
 	closeOnce sync.Once // closes the predictors
 	closeErr  error     // the predictors' Close errors, set in closeOnce
@@ -111,8 +117,9 @@ type snapshot[In, Out any] struct {
 	byIndex   []*variant[In, Out] // by the plan's variant index
 	registry  map[string]*variant[In, Out]
 	observers []Observer
-	attrs     *attrs     // shadow telemetry attribute sets of this plan
-	stats     *planStats // the aggregates of this plan's revision
+	attrs     *attrs           // shadow telemetry attribute sets of this plan
+	stats     *planStats       // the aggregates of this plan's revision
+	breakers  []*breakerConfig // by the plan's variant index; nil: no breaker
 	closed    bool
 }
 
@@ -135,12 +142,15 @@ func New[In, Out any](cfg Config[In, Out]) (*Router[In, Out], error) {
 			return nil, fmt.Errorf("%w: Config.Observers[%d]", ErrNilObserver, i)
 		}
 	}
-	r := &Router[In, Out]{timeout: cfg.Timeout, expo: cfg.Exposures}
+	r := &Router[In, Out]{timeout: cfg.Timeout, expo: cfg.Exposures, clock: routerClock{epoch: time.Now()}, logger: cfg.Logger}
+	if r.logger == nil {
+		r.logger = slog.Default()
+	}
 	s, err := r.build(cfg.Plan, reg)
 	if err != nil {
 		return nil, err
 	}
-	r.tel, err = newTelemetry(cfg.MeterProvider, cfg.TracerProvider, cfg.LatencyHistogram, r.revisions)
+	r.tel, err = newTelemetry(cfg.MeterProvider, cfg.TracerProvider, cfg.LatencyHistogram, r.revisions, r.Breakers)
 	if err != nil {
 		return nil, fmt.Errorf("router: telemetry: %w", err)
 	}
@@ -175,8 +185,13 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 		return nil, err
 	}
 	s := &snapshot[In, Out]{plan: c, registry: reg, attrs: newAttrs(c), stats: r.statsFor(c)}
-	for _, name := range c.Variants() {
+	p = c.Plan()
+	s.breakers = make([]*breakerConfig, len(c.Variants()))
+	for i, name := range c.Variants() {
 		s.byIndex = append(s.byIndex, reg[name])
+		if b, ok := p.Breakers[name]; ok || c.Fallback(i) >= 0 {
+			s.breakers[i] = compileBreaker(b)
+		}
 	}
 	return s, nil
 }
@@ -262,6 +277,8 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 	o.Err = err
 	outcome := outcomeOK
 	switch {
+	case o.Failure == v.openErr:
+		outcome = outcomeCircuitOpen
 	case err != nil:
 		outcome = outcomeError
 	case served != ch.Variant:
@@ -276,7 +293,7 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 		r.mirror(cctx, s, o, ch.Shadows, served, in, out)
 	}
 	if r.expo != nil {
-		r.expose(ctx, start, key, o)
+		r.expose(ctx, start, key, o, outcome == outcomeCircuitOpen)
 	}
 	for _, ob := range s.observers {
 		ob.Observe(ctx, *o)
@@ -287,7 +304,11 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 // expose logs the request's exposure. The key is cloned: handing u.Key
 // itself to an interface would make every Unit escape, attributes
 // included, and cost an allocation on every request.
-func (r *Router[In, Out]) expose(ctx context.Context, at time.Time, key string, o *Outcome) {
+//
+// Its reason is the decision's, or OutcomeCircuitOpen ("circuit-open") when
+// the assigned variant's breaker was open: the unit counts for its assigned
+// variant (intent to treat) and an analysis can tell the failover apart.
+func (r *Router[In, Out]) expose(ctx context.Context, at time.Time, key string, o *Outcome, circuitOpen bool) {
 	e := exposure.Exposure{
 		Time:    at,
 		Plan:    o.Decision.Plan,
@@ -298,6 +319,9 @@ func (r *Router[In, Out]) expose(ctx context.Context, at time.Time, key string, 
 	}
 	if o.FellBack() {
 		e.Served = o.Served
+	}
+	if circuitOpen {
+		e.Reason = OutcomeCircuitOpen
 	}
 	r.expo.Log(ctx, e)
 }
@@ -315,7 +339,20 @@ func (r *Router[In, Out]) call(ctx context.Context, s *snapshot[In, Out], vi int
 		if hops > 0 && !v.enter() {
 			return zero, stale, nil
 		}
-		out, err := v.call(ctx, in, r.timeout)
+		var out Out
+		var err error
+		if bc := s.breakers[vi]; bc == nil {
+			out, err = v.call(ctx, in, r.timeout)
+		} else if ok, probe := v.br.allow(bc, r.clock.now); ok {
+			out, err = v.call(ctx, in, r.timeout)
+			if err != nil && ctx.Err() != nil {
+				v.br.abandon(probe) // a call its caller cancelled says nothing of the variant
+			} else {
+				v.br.done(&r.clock, bc, v.name, err != nil, probe, r.logger)
+			}
+		} else {
+			err = v.openErr
+		}
 		if hops > 0 {
 			v.exit()
 		}

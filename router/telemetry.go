@@ -42,7 +42,7 @@ type telemetry struct {
 	reg         metric.Registration // the observable instruments' callback
 }
 
-func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHistogram bool, revisions func() []*planStats) (*telemetry, error) {
+func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHistogram bool, revisions func() []*planStats, breakers func() []BreakerStatus) (*telemetry, error) {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
@@ -80,6 +80,12 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHisto
 	t.dropped, e = m.Int64Counter("varroute.shadow.dropped", metric.WithUnit("{call}"),
 		metric.WithDescription("Shadow calls dropped because the shadow pool was full."))
 	keep(e)
+	transitions, e := m.Int64ObservableCounter("varroute.breaker.transitions", metric.WithUnit("{transition}"),
+		metric.WithDescription("Transitions of a variant's circuit breaker, by variant and the state entered (open, half-open, closed)."))
+	keep(e)
+	open, e := m.Int64ObservableGauge("varroute.breaker.open", metric.WithUnit("1"),
+		metric.WithDescription("1 while a variant's circuit breaker is open or half-open, 0 while it is closed, by variant."))
+	keep(e)
 	if latencyHistogram {
 		t.duration, e = m.Float64Histogram("varroute.request.duration", metric.WithUnit("s"),
 			metric.WithDescription("Time from the routing decision to the response, fallbacks included, by plan, revision, rule, variant, reason and outcome."))
@@ -92,8 +98,19 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHisto
 		for _, ps := range revisions() {
 			ps.observe(o, requests, busy, fallbacks)
 		}
+		for _, b := range breakers() {
+			v := attribute.String("variant", b.Variant)
+			var isOpen int64
+			if b.State != BreakerClosed {
+				isOpen = 1
+			}
+			o.ObserveInt64(open, isOpen, metric.WithAttributes(v))
+			for st, n := range b.Transitions {
+				o.ObserveInt64(transitions, n, metric.WithAttributes(v, attribute.String("state", string(st))))
+			}
+		}
 		return nil
-	}, requests, busy, fallbacks)
+	}, requests, busy, fallbacks, transitions, open)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ func telemetryRouter(t testing.TB) (*Router[string, string], *sdkmetric.ManualRe
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	p := canaryPlan()
 	p.Fallbacks["west"] = "stable"
+	p.Breakers = map[string]strategy.Breaker{"west": {Disabled: true}}
 	p.Shadows = []strategy.Mirror{{Variant: "shadow", Percent: 100}}
 	r, err := New(Config[string, string]{
 		Variants: map[string]Predictor[string, string]{

@@ -19,10 +19,13 @@ type variant[In, Out any] struct {
 	retired  atomic.Bool
 	once     sync.Once
 	drained  chan struct{}
+	br       breaker // its state outlives plan changes
+	openErr  error   // the failure of a call its open breaker refused
 }
 
 func newVariant[In, Out any](name string, p Predictor[In, Out]) *variant[In, Out] {
-	return &variant[In, Out]{name: name, p: p, drained: make(chan struct{})}
+	return &variant[In, Out]{name: name, p: p, drained: make(chan struct{}),
+		openErr: fmt.Errorf("router: variant %q: %w", name, ErrCircuitOpen)}
 }
 
 // enter registers a call in flight. It returns false if the variant is

@@ -44,9 +44,11 @@ type Collector struct {
 	labels map[string][]*dto.LabelPair // label pairs by series key, kept across scrapes
 
 	sources   []Source
-	duration  *prometheus.Desc
-	fallbacks *prometheus.Desc
-	classic   []float64 // bucket upper bounds, seconds, moved to exponential boundaries
+	duration    *prometheus.Desc
+	fallbacks   *prometheus.Desc
+	transitions *prometheus.Desc
+	open        *prometheus.Desc
+	classic     []float64 // bucket upper bounds, seconds, moved to exponential boundaries
 }
 
 var (
@@ -66,6 +68,12 @@ func NewCollector(opts Options, sources ...Source) *Collector {
 		fallbacks: prometheus.NewDesc(name("fallbacks_total"),
 			"Requests that a fallback served, by plan, plan revision, assigned variant and the variant that served.",
 			fallbackLabels, nil),
+		transitions: prometheus.NewDesc(name("breaker_transitions_total"),
+			"Transitions of a variant's circuit breaker, by variant and the state entered (open, half-open, closed).",
+			[]string{"variant", "state"}, nil),
+		open: prometheus.NewDesc(name("breaker_open"),
+			"1 while a variant's circuit breaker is open or half-open, 0 while it is closed.",
+			[]string{"variant"}, nil),
 	}
 	for _, b := range opts.ClassicBuckets {
 		if b > 0 && !math.IsInf(b, 0) && !math.IsNaN(b) {
@@ -87,6 +95,8 @@ func snap(b float64) float64 {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.duration
 	ch <- c.fallbacks
+	ch <- c.transitions
+	ch <- c.open
 }
 
 // Collect reads every source's aggregates and sends them as metrics.
@@ -95,8 +105,16 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	var order []string
 	fbs := map[string]*fallback{}
 	var fbOrder []string
+	breakers := map[string]router.BreakerStatus{}
+	var brOrder []string
 	for _, src := range c.sources {
 		m := src.Metrics()
+		for _, b := range m.Breakers {
+			if _, ok := breakers[b.Variant]; !ok {
+				brOrder = append(brOrder, b.Variant)
+			}
+			breakers[b.Variant] = mergeBreaker(breakers[b.Variant], b)
+		}
 		for i := range m.Requests {
 			rm := &m.Requests[i]
 			rule := rm.Rule
@@ -132,6 +150,33 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		f := fbs[k]
 		ch <- prometheus.MustNewConstMetric(c.fallbacks, prometheus.CounterValue, float64(f.n), f.labels...)
 	}
+	for _, v := range brOrder {
+		b := breakers[v]
+		open := 0.0
+		if b.State != router.BreakerClosed {
+			open = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, open, v)
+		for _, st := range []router.BreakerState{router.BreakerOpen, router.BreakerHalfOpen, router.BreakerClosed} {
+			ch <- prometheus.MustNewConstMetric(c.transitions, prometheus.CounterValue, float64(b.Transitions[st]), v, string(st))
+		}
+	}
+}
+
+// mergeBreaker sums the transitions of one variant's breakers in several
+// routers; the merged state is open if any is.
+func mergeBreaker(a, b router.BreakerStatus) router.BreakerStatus {
+	out := b
+	out.Transitions = map[router.BreakerState]int64{}
+	for _, s := range []router.BreakerStatus{a, b} {
+		for st, n := range s.Transitions {
+			out.Transitions[st] += n
+		}
+	}
+	if a.State != "" && a.State != router.BreakerClosed {
+		out.State = a.State
+	}
+	return out
 }
 
 // labelPairs returns the label pairs of the series with key k, made once.

@@ -11,6 +11,8 @@
 //
 //	varroute_request_duration_seconds  native histogram  plan, revision, rule, variant, reason, outcome
 //	varroute_fallbacks_total           counter           plan, revision, variant, served
+//	varroute_breaker_transitions_total counter           variant, state (open, half-open, closed)
+//	varroute_breaker_open              gauge             variant: 1 while open or half-open
 //
 // The latency histogram's count is the number of requests, so there is no
 // separate request counter: histogram_count(rate(...)) in PromQL, or the
