@@ -179,18 +179,20 @@ func TestBreakerFlapping(t *testing.T) {
 		}
 		defer r.Close(context.Background())
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { // bursts: 3s failing, 3s healthy
+		var bursts sync.WaitGroup
+		bursts.Go(func() { // bursts: 3s failing, 3s healthy
 			for fail := true; ctx.Err() == nil; fail = !fail {
 				v2.set(nil, fail)
 				time.Sleep(3 * time.Second)
 			}
-		}()
+		})
 		const minutes = 10
 		for i := range minutes * 60 * 100 { // 100 requests a second
 			_, _ = r.Predict(context.Background(), router.Unit{Key: fmt.Sprint(i)}, "x")
 			time.Sleep(10 * time.Millisecond)
 		}
 		cancel()
+		bursts.Wait()
 		b := r.Breakers()[0]
 		opens := b.Transitions[router.BreakerOpen]
 		// Without backoff a 1s open time allows two openings per 6s cycle
