@@ -390,14 +390,21 @@ func (t *table) key(k int, v string) tkey { return tkey{k, v, ""} }
 
 func tabulate(s *Summaries) (*table, error) {
 	t := &table{rows: map[tkey]Row{}, units: map[tkey]int64{}}
+	periods := map[time.Time]bool{}
+	variants := map[string]bool{}
+	metrics := map[string]bool{}
 	for _, r := range s.Rows {
-		if !slices.ContainsFunc(t.periods, r.Period.Equal) {
-			t.periods = append(t.periods, r.Period)
+		p := r.Period.UTC() // a map key: one location for equal times
+		if !periods[p] {
+			periods[p] = true
+			t.periods = append(t.periods, p)
 		}
-		if !slices.Contains(t.variants, r.Variant) {
+		if !variants[r.Variant] {
+			variants[r.Variant] = true
 			t.variants = append(t.variants, r.Variant)
 		}
-		if !slices.Contains(t.metrics, r.Metric) {
+		if !metrics[r.Metric] {
+			metrics[r.Metric] = true
 			t.metrics = append(t.metrics, r.Metric)
 		}
 	}
@@ -407,11 +414,15 @@ func tabulate(s *Summaries) (*table, error) {
 	}
 	slices.Sort(t.variants)
 	slices.Sort(t.metrics)
-	if s.Covariate != "" && !slices.Contains(t.metrics, s.Covariate) {
+	if s.Covariate != "" && !metrics[s.Covariate] {
 		return nil, fmt.Errorf("analysis: covariate %q is not a metric of the summaries", s.Covariate)
 	}
+	at := make(map[time.Time]int, len(t.periods))
+	for k, p := range t.periods {
+		at[p] = k
+	}
 	for _, r := range s.Rows {
-		k := tkey{slices.IndexFunc(t.periods, r.Period.Equal), r.Variant, r.Metric}
+		k := tkey{at[r.Period.UTC()], r.Variant, r.Metric}
 		cur := t.rows[k]
 		cur.add(&r)
 		t.rows[k] = cur

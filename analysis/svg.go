@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func (c *chart) svg() string {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty">one period: no time series</text></svg>`, padLeft, chartH/2)
 		return b.String()
 	}
+	c.thin(600)
 	// The ranges.
 	t0, t1 := c.x[0], c.x[len(c.x)-1]
 	ylo, yhi := math.Inf(1), math.Inf(-1)
@@ -208,6 +210,42 @@ func (c *chart) svg() string {
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// thin keeps at most about n points, evenly spaced, the last included: a
+// chart is a few hundred pixels wide, and cumulative series are smooth.
+func (c *chart) thin(n int) {
+	if len(c.x) <= n {
+		return
+	}
+	step := (len(c.x) + n - 1) / n
+	var keep []int
+	for i := 0; i < len(c.x); i += step {
+		keep = append(keep, i)
+	}
+	if keep[len(keep)-1] != len(c.x)-1 {
+		keep = append(keep, len(c.x)-1)
+	}
+	pick := func(xs []float64) []float64 {
+		if xs == nil {
+			return nil
+		}
+		out := make([]float64, len(keep))
+		for j, i := range keep {
+			out[j] = xs[i]
+		}
+		return out
+	}
+	x := make([]time.Time, len(keep))
+	for j, i := range keep {
+		x[j] = c.x[i]
+	}
+	c.x = x
+	c.from = sort.SearchInts(keep, c.from)
+	for i := range c.series {
+		s := &c.series[i]
+		s.y, s.lo, s.hi = pick(s.y), pick(s.lo), pick(s.hi)
+	}
 }
 
 // runs returns the [start, end) runs of indexes below n where good holds.

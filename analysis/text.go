@@ -53,7 +53,7 @@ func (r *Report) writeHeader(w io.Writer) {
 	fmt.Fprintf(w, "plan %s: %d units in %d variants, compared with %s\n", plan, r.Units, len(r.Variants), r.Control)
 	if n := len(r.Periods); n > 0 {
 		step := r.step()
-		fmt.Fprintf(w, "first exposures from %s to %s, cumulated over %d periods of %s\n",
+		fmt.Fprintf(w, "first exposures from %s to %s, cumulated over %d periods of %s with units\n",
 			r.Periods[0].Add(-step).Format(time.RFC3339), r.Periods[n-1].Format(time.RFC3339), n, fmtDuration(step))
 	}
 }
@@ -76,6 +76,8 @@ func fmtDuration(d time.Duration) string {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	case d > 0 && d%time.Hour == 0:
 		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
 }
