@@ -1,14 +1,11 @@
 package router
 
 import (
-	"encoding/json"
-	"fmt"
 	"iter"
 	"slices"
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -48,14 +45,9 @@ var outcomeNames = [numOutcomes]string{OutcomeOK, OutcomeFallback, OutcomeError,
 // xxhash of its JSON encoding. It is a pure function of the plan, so every
 // replica that serves the same plan reports the same revision, and it changes
 // with every change of the plan (weights included): metrics cut by revision
-// separate the requests of each step of a rollout.
-func Revision(p strategy.Plan) string {
-	b, err := json.Marshal(p)
-	if err != nil { // a plan holds only plain data; an audience value of an unusual type
-		b = []byte(p.Name)
-	}
-	return fmt.Sprintf("%016x", xxhash.Sum64(b))[:12]
-}
+// separate the requests of each step of a rollout. Decision.Revision carries
+// it.
+func Revision(p strategy.Plan) string { return assign.Revision(p) }
 
 // planStats aggregates the requests of one plan revision. The request path
 // adds to it with atomics and allocates only the first time a cell (rule,
@@ -232,7 +224,7 @@ func (r *Router[In, Out]) revisions() []*planStats {
 // revision is kept (a plan set again continues its series), new ones
 // otherwise, dropping the oldest beyond KeptRevisions. r.mu must be held.
 func (r *Router[In, Out]) statsFor(t *assign.Table) *planStats {
-	rev := Revision(t.Plan())
+	rev := t.Revision()
 	for i, ps := range r.revs {
 		if ps.revision == rev && ps.plan == t.Name() && slices.Equal(ps.variants, t.Variants()) {
 			r.revs = append(append(r.revs[:i:i], r.revs[i+1:]...), ps) // most recent last

@@ -26,6 +26,9 @@ const (
 type Decision struct {
 	// Plan is the name of the plan that decided.
 	Plan string
+	// Revision is the revision of that plan (see the function Revision):
+	// it changes with every change of the plan, weights included.
+	Revision string
 	// Variant is the variant assigned to the unit.
 	Variant string
 	// Rule is the name of the matched rule, or "" for the default split.
@@ -46,6 +49,7 @@ type Decision struct {
 func decide(d *Decision, t *assign.Table, key string, attrs audience.Attributes) (ch assign.Choice) {
 	ch = t.Assign(key, attrs)
 	d.Plan = t.Name()
+	d.Revision = t.Revision()
 	d.Variant = t.Variants()[ch.Variant]
 	d.Reason = ReasonDefault
 	if ch.Rule >= 0 {
@@ -76,8 +80,13 @@ type Outcome struct {
 	// Err is the error returned to the caller; nil when a variant served.
 	Err error
 	// Latency is the time from the decision to the response, fallbacks
-	// included. Routers measure it whenever an observer is registered.
+	// included.
 	Latency time.Duration
+	// UnitHash is the 64-bit hash of the unit key (0 for a unit without a
+	// key), so that an observer can count distinct units without holding
+	// keys. Assignment mixes it with per-variant seeds; sample units by
+	// mixing it with a seed of your own, never by its raw bits.
+	UnitHash uint64
 }
 
 // FellBack reports whether a fallback, not the assigned variant, served.

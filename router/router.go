@@ -238,6 +238,7 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In) (Out, Outcom
 			}
 			ch = decide(&o.Decision, s.plan, u.Key, u.Attrs)
 		}
+		o.UnitHash = ch.Key
 		// The assigned variant stays entered for the whole request, observers
 		// and exposures included, so that Close and RemoveVariant wait for
 		// everything a served request still does.

@@ -4,8 +4,11 @@
 package assign
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/bits"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/varroute/varroute/audience"
 	"github.com/varroute/varroute/internal/bucket"
 	"github.com/varroute/varroute/strategy"
@@ -18,6 +21,18 @@ type Choice struct {
 	Shadows uint8 // bit j set: the unit is mirrored to Plan.Shadows[j]
 	NoKey   bool  // the key was empty: the split's majority variant, not hashed
 	Noise   bool  // the unit is mirrored to a second call of its variant
+	// Key is the hash of the unit key (bucket.Key), 0 without a key.
+	Key uint64
+}
+
+// Revision returns the revision of plan p: the first 12 hex digits of the
+// xxhash of its JSON encoding, a pure function of the plan.
+func Revision(p strategy.Plan) string {
+	b, err := json.Marshal(p)
+	if err != nil { // a plan holds plain data; an audience value of an unusual type
+		b = []byte(p.Name)
+	}
+	return fmt.Sprintf("%016x", xxhash.Sum64(b))[:12]
 }
 
 // A Table is a validated Plan compiled for the request path: audiences are
@@ -26,6 +41,7 @@ type Choice struct {
 // use.
 type Table struct {
 	plan       strategy.Plan
+	revision   string
 	variants   []string
 	index      map[string]int
 	rules      []compiledRule
@@ -71,7 +87,7 @@ func Compile(p strategy.Plan) (*Table, error) {
 		matchers[a.Name] = m
 	}
 	p = p.Clone()
-	c := &Table{plan: p, variants: p.Variants()}
+	c := &Table{plan: p, revision: Revision(p), variants: p.Variants()}
 	c.index = make(map[string]int, len(c.variants))
 	for i, v := range c.variants {
 		c.index[v] = i
@@ -164,6 +180,9 @@ func (c *Table) Fallback(i int) int { return c.fallback[i] }
 // bit j in Choice.Shadows.
 func (c *Table) Shadow(j int) int { return c.shadows[j].variant }
 
+// Revision returns the plan's revision (see the function Revision).
+func (c *Table) Revision() string { return c.revision }
+
 // RuleName returns the name of rule i: its Name, or its audience's.
 func (c *Table) RuleName(i int) string { return c.rules[i].name }
 
@@ -199,6 +218,7 @@ func (c *Table) Assign(key string, attrs audience.Attributes) (ch Choice) {
 		return ch
 	}
 	k := bucket.Key(key)
+	ch.Key = k
 	if split.single >= 0 {
 		ch.Variant = split.single
 	} else {
