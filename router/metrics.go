@@ -153,6 +153,8 @@ func (ps *planStats) requests() iter.Seq2[RequestMetrics, *cell] {
 // and the state endpoint export; every series only grows while its revision
 // is kept (see KeptRevisions).
 type Metrics struct {
+	// Plan and Revision name the plan serving when the snapshot was taken.
+	Plan, Revision string
 	// Requests has one entry per (plan, revision, rule, variant, reason,
 	// outcome) that saw a request, in a stable order.
 	Requests []RequestMetrics
@@ -193,7 +195,8 @@ type FallbackMetrics struct {
 // revisions it keeps (see KeptRevisions), oldest first. It allocates; it
 // never blocks requests. It is safe for concurrent use.
 func (r *Router[In, Out]) Metrics() Metrics {
-	m := Metrics{Breakers: r.Breakers()}
+	cur := r.snap.Load().plan
+	m := Metrics{Plan: cur.Name(), Revision: cur.Revision(), Breakers: r.Breakers()}
 	for _, ps := range r.revisions() {
 		for rm := range ps.requests() {
 			m.Requests = append(m.Requests, rm)

@@ -48,6 +48,7 @@ type Collector struct {
 	fallbacks   *prometheus.Desc
 	transitions *prometheus.Desc
 	open        *prometheus.Desc
+	planInfo    *prometheus.Desc
 	classic     []float64 // bucket upper bounds, seconds, moved to exponential boundaries
 }
 
@@ -71,6 +72,9 @@ func NewCollector(opts Options, sources ...Source) *Collector {
 		transitions: prometheus.NewDesc(name("breaker_transitions_total"),
 			"Transitions of a variant's circuit breaker, by variant and the state entered (open, half-open, closed).",
 			[]string{"variant", "state"}, nil),
+		planInfo: prometheus.NewDesc(name("plan_info"),
+			"1 for the plan (and revision) each router serves: a controller waits until every replica reports a new revision before it judges a step.",
+			[]string{"plan", "revision"}, nil),
 		open: prometheus.NewDesc(name("breaker_open"),
 			"1 while a variant's circuit breaker is open or half-open, 0 while it is closed.",
 			[]string{"variant"}, nil),
@@ -97,6 +101,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.fallbacks
 	ch <- c.transitions
 	ch <- c.open
+	ch <- c.planInfo
 }
 
 // Collect reads every source's aggregates and sends them as metrics.
@@ -107,8 +112,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	var fbOrder []string
 	breakers := map[string]router.BreakerStatus{}
 	var brOrder []string
+	plans := map[[2]string]bool{}
 	for _, src := range c.sources {
 		m := src.Metrics()
+		if k := [2]string{m.Plan, m.Revision}; m.Plan != "" && !plans[k] {
+			plans[k] = true
+			ch <- prometheus.MustNewConstMetric(c.planInfo, prometheus.GaugeValue, 1, m.Plan, m.Revision)
+		}
 		for _, b := range m.Breakers {
 			if _, ok := breakers[b.Variant]; !ok {
 				brOrder = append(brOrder, b.Variant)

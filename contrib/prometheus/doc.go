@@ -13,6 +13,7 @@
 //	varroute_fallbacks_total           counter           plan, revision, variant, served
 //	varroute_breaker_transitions_total counter           variant, state (open, half-open, closed)
 //	varroute_breaker_open              gauge             variant: 1 while open or half-open
+//	varroute_plan_info                 gauge             plan, revision: 1 for the plan each router serves
 //
 // The latency histogram's count is the number of requests, so there is no
 // separate request counter: histogram_count(rate(...)) in PromQL, or the
