@@ -107,7 +107,7 @@ func (s *Server) pin(ctx context.Context) (context.Context, router.Decision, err
 		return ctx, router.Decision{}, err
 	}
 	ctx, d := s.pinner.Pin(ctx, u)
-	return context.WithValue(ctx, infoKey{}, &info{unit: u, decision: d, pinned: true}), d, nil
+	return &infoContext{Context: ctx, unit: u, decision: d, pinned: true}, d, nil
 }
 
 // Unary returns the unary server interceptor. An RPC whose metadata the

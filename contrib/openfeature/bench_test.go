@@ -26,29 +26,26 @@ func BenchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	attrs := map[string]any{"country": "us", "age": 31, "beta": true}
 	b.Run("decide", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() {
 			_ = r.Decide(router.Unit{Key: "user-1234567890", Attrs: audience.Attributes{
 				audience.String("country", "us"), audience.Int("age", 31), audience.Bool("beta", true),
 			}})
-		}
+		})
 	})
 	flat := openfeature.FlattenedContext{openfeature.TargetingKey: "user-1234567890"}
 	for k, v := range attrs {
 		flat[k] = v
 	}
 	b.Run("provider", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() {
 			_ = p.StringEvaluation(ctx, "ranker", "v1", flat)
-		}
+		})
 	})
 	ec := openfeature.NewEvaluationContext("user-1234567890", attrs)
 	b.Run("client", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() {
 			_, _ = client.StringValue(ctx, "ranker", "v1", ec)
-		}
+		})
 	})
 }
 
@@ -66,5 +63,18 @@ func TestEvaluationAllocs(t *testing.T) {
 	n := testing.AllocsPerRun(100, func() { _ = p.StringEvaluation(ctx, "ranker", "v1", flat) })
 	if n > 2 {
 		t.Fatalf("StringEvaluation: %v allocs, want <= 2 (the flag metadata map)", n)
+	}
+}
+
+// loop runs f b.N times with b.Loop and reports the CPU time per operation
+// as "cpu-ns/op" (see cpuTime).
+func loop(b *testing.B, f func()) {
+	b.ReportAllocs()
+	start, ok := cpuTime()
+	for b.Loop() {
+		f()
+	}
+	if end, ok2 := cpuTime(); ok && ok2 && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }

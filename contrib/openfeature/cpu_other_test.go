@@ -1,0 +1,8 @@
+//go:build !unix
+
+package varfeature_test
+
+import "time"
+
+// cpuTime is not measured on this system.
+func cpuTime() (time.Duration, bool) { return 0, false }
