@@ -35,19 +35,21 @@ const (
 
 // A BreakerStatus reports one variant's circuit breaker.
 type BreakerStatus struct {
-	Variant string
-	State   BreakerState
-	// Since is when the breaker entered State.
-	Since time.Time
+	Variant string       `json:"variant"`
+	State   BreakerState `json:"state"`
+	// Since is when the breaker entered State; zero if it never left the
+	// closed state.
+	Since time.Time `json:"since,omitzero"`
 	// Reason says why it did, with the figures that decided.
-	Reason string
+	Reason string `json:"reason"`
 	// OpenFor is how long the breaker stays (or last stayed) open. It
 	// doubles after each failed probe, and at an opening that follows a
-	// closing by less than the plan's MaxOpenFor, up to MaxOpenFor.
-	OpenFor time.Duration
+	// closing by less than the plan's MaxOpenFor, up to MaxOpenFor. JSON
+	// carries it in nanoseconds.
+	OpenFor time.Duration `json:"open_for"`
 	// Transitions counts the breaker's transitions into each state since
 	// the variant was registered.
-	Transitions map[BreakerState]int64
+	Transitions map[BreakerState]int64 `json:"transitions,omitempty"`
 }
 
 const (

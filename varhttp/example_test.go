@@ -113,5 +113,5 @@ func ExampleStateHandler() {
 	fmt.Println(strings.TrimSpace(w.Body.String()))
 	// Output:
 	// 200 application/json
-	// {"time":"2026-05-01T12:00:00Z","plan":{"name":"canary/v2","default":[{"variant":"v1","weight":90},{"variant":"v2","weight":10}],"fallbacks":{"v2":"v1"}},"variants":["v1","v2"],"shadow":{"confidence":0.95,"shadows":[]},"shadow_stats":{"submitted":0,"dropped":0,"completed":0,"errors":0,"timed_out":0,"panicked":0,"in_flight":0}}
+	// {"time":"2026-05-01T12:00:00Z","plan":{"name":"canary/v2","default":[{"variant":"v1","weight":90},{"variant":"v2","weight":10}],"fallbacks":{"v2":"v1"}},"revision":"3247e4a47611","variants":["v1","v2"],"shadow":{"confidence":0.95,"shadows":[]},"shadow_stats":{"submitted":0,"dropped":0,"completed":0,"errors":0,"timed_out":0,"panicked":0,"in_flight":0},"breakers":[{"variant":"v2","state":"closed","reason":"no failures yet","open_for":5000000000}]}
 }

@@ -8,14 +8,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/shadow"
 	"github.com/varroute/varroute/strategy"
 )
 
 // RouterState is what a StateHandler reads from a router. Every
 // *router.Router satisfies it, whatever its type parameters. A RouterState
-// that also has the methods ShadowStats() shadow.Stats or Variants() []string
-// (as *router.Router does) has them served too.
+// that also has the methods ShadowStats() shadow.Stats, Variants() []string
+// or Breakers() []router.BreakerStatus (as *router.Router does) has them
+// served too.
 type RouterState interface {
 	Plan() strategy.Plan
 	ShadowReport() shadow.Report
@@ -24,6 +26,8 @@ type RouterState interface {
 type shadowStatser interface{ ShadowStats() shadow.Stats }
 
 type varianter interface{ Variants() []string }
+
+type breakerer interface{ Breakers() []router.BreakerStatus }
 
 // StateOptions adds to what a StateHandler serves. The zero value serves the
 // router's state alone, stamped with time.Now.
@@ -45,6 +49,9 @@ type State struct {
 	Time time.Time `json:"time"`
 	// Plan is the plan serving, absent if the handler has no router.
 	Plan *strategy.Plan `json:"plan,omitempty"`
+	// Revision is the plan's revision (router.Revision), as the metrics
+	// label it.
+	Revision string `json:"revision,omitempty"`
 	// Variants lists the registered variants, sorted, if the router tells.
 	Variants []string `json:"variants,omitempty"`
 	// Shadow compares each shadow with its primary (agreement rates with
@@ -52,6 +59,9 @@ type State struct {
 	Shadow *shadow.Report `json:"shadow,omitempty"`
 	// ShadowStats are the shadow pool's counters, if the router tells.
 	ShadowStats *shadow.Stats `json:"shadow_stats,omitempty"`
+	// Breakers reports each variant's circuit breaker (state, since when,
+	// why, transitions), if the router tells.
+	Breakers []router.BreakerStatus `json:"breakers,omitempty"`
 	// Rollout is StateOptions.Rollout's result.
 	Rollout any `json:"rollout,omitempty"`
 	// Extra holds StateOptions.Extra's results by name.
@@ -84,9 +94,13 @@ func (h *StateHandler) State() State {
 		p := h.src.Plan()
 		rep := h.src.ShadowReport()
 		s.Plan, s.Shadow = &p, &rep
+		s.Revision = router.Revision(p)
 		if st, ok := h.src.(shadowStatser); ok {
 			stats := st.ShadowStats()
 			s.ShadowStats = &stats
+		}
+		if b, ok := h.src.(breakerer); ok {
+			s.Breakers = b.Breakers()
 		}
 		if v, ok := h.src.(varianter); ok {
 			s.Variants = slices.Sorted(slices.Values(v.Variants()))
