@@ -71,11 +71,12 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// scan is the fast path: it reports false for anything but a JSON object
-// of the exposure's lower-case field names with string values free of
-// escapes, control characters and invalid UTF-8 — lines that encoding/json
-// would decode to exactly what scan finds — and for a time that does not
-// parse (to leave the error to encoding/json).
+// scan is the fast path: it reports false for anything but a flat JSON
+// object of the exposure's lower-case field names with string values free
+// of escapes, control characters and invalid UTF-8, and of other fields
+// with such strings, numbers or literals — lines that encoding/json would
+// decode to exactly what scan finds — and for a time that does not parse
+// (to leave the error to encoding/json).
 func scan(b []byte, f *fields) bool {
 	*f = fields{time: math.MinInt64}
 	i := skipSpace(b, 1)
@@ -91,9 +92,25 @@ func scan(b []byte, f *fields) bool {
 		if j >= len(b) || b[j] != ':' {
 			return false
 		}
-		val, k, ok := scanString(b, skipSpace(b, j+1))
-		if !ok {
-			return false
+		j = skipSpace(b, j+1)
+		var val []byte
+		var k int
+		switch string(key) {
+		case "time", "plan", "variant", "unit", "rule", "served", "reason":
+			if val, k, ok = scanString(b, j); !ok {
+				return false
+			}
+		default:
+			// A field Exposure does not have, such as one a later
+			// version writes, is skipped if its value is a string, a
+			// number or a literal, and if encoding/json would not match
+			// its name to a field (it ignores case).
+			if !plainKey(key) {
+				return false
+			}
+			if k = skipScalar(b, j); k < 0 {
+				return false
+			}
 		}
 		switch string(key) {
 		case "time":
@@ -108,9 +125,6 @@ func scan(b []byte, f *fields) bool {
 			f.variant = val
 		case "unit":
 			f.unit = val
-		case "rule", "served", "reason":
-		default:
-			return false
 		}
 		k = skipSpace(b, k)
 		if k >= len(b) {
@@ -125,6 +139,89 @@ func scan(b []byte, f *fields) bool {
 			return false
 		}
 	}
+}
+
+// exposureKeys are the json names of Exposure's fields.
+var exposureKeys = []string{"time", "plan", "rule", "variant", "served", "reason", "unit"}
+
+// plainKey reports whether key is ASCII and matches no field of Exposure,
+// even ignoring case as encoding/json does.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for _, k := range exposureKeys {
+		if bytes.EqualFold(key, []byte(k)) {
+			return false
+		}
+	}
+	return true
+}
+
+// skipScalar returns the index after the JSON string (without escapes),
+// number, true, false or null at b[i], or -1.
+func skipScalar(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch c := b[i]; {
+	case c == '"':
+		if _, next, ok := scanString(b, i); ok {
+			return next
+		}
+		return -1
+	case c == '-' || c >= '0' && c <= '9':
+		return skipNumber(b, i)
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(b[i:], []byte(lit)) {
+			return i + len(lit)
+		}
+	}
+	return -1
+}
+
+// skipNumber returns the index after the JSON number at b[i], or -1.
+func skipNumber(b []byte, i int) int {
+	digits := func(i int) int {
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(i)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
 }
 
 // scanString scans a JSON string at b[i] without escapes and returns its
