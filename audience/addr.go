@@ -21,7 +21,7 @@ func mapped(hi, lo uint64) bool { return hi == 0 && lo>>32 == 0xffff }
 
 // ipValue returns the address of an addr attribute, or of a string
 // attribute that parseIP reads.
-func ipValue(v Value) (ip, bool) {
+func ipValue(v *Value) (ip, bool) {
 	switch v.k {
 	case KindAddr:
 		return ip{hi: v.n, lo: v.m, v4: v.a&1 != 0 || mapped(v.n, v.m)}, true

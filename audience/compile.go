@@ -352,7 +352,7 @@ func compileLeaf(c *Condition) (node, string, error) {
 			}
 		}
 		if spec.arg == argRange {
-			cmp, ok := compare(bounds[0], bounds[1])
+			cmp, ok := compare(&bounds[0], &bounds[1])
 			if !ok {
 				return node{}, field, invalid("operator %s needs two numbers or two strings, not %s and %s", c.Op, describe(items[0]), describe(items[1]))
 			}
@@ -611,7 +611,7 @@ func (s *valueSet) add(v Value) {
 			s.hasFalse = true
 		}
 	default:
-		i, u, f, which := numKey(v)
+		i, u, f, which := numKey(&v)
 		switch which {
 		case 0:
 			if s.ints == nil {

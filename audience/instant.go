@@ -24,7 +24,7 @@ func cmpInstant(a, b instant) int {
 
 // instantValue returns the instant of a time attribute, or of a string
 // attribute that parseInstant reads.
-func instantValue(v Value) (instant, bool) {
+func instantValue(v *Value) (instant, bool) {
 	switch v.k {
 	case KindTime:
 		return instant{int64(v.n), int32(v.a)}, true

@@ -29,21 +29,24 @@ func (n *node) eval(attrs Attributes) bool {
 	case opNot:
 		return !n.kids[0].eval(attrs)
 	}
-	var v Value
-	found := false
+	// The attribute is read in place, never copied: a copy of a Value
+	// that was just built field by field is a wide load of narrow stores,
+	// which stalls store forwarding.
+	var v *Value
 	for i := range attrs {
 		if attrs[i].Key == n.key {
-			v = attrs[i].Value
-			found = v.k != KindAny
+			v = &attrs[i].Value
 			break
 		}
 	}
+	found := v != nil && v.k != KindAny
 	if !found || n.code == opExists {
 		return found != n.neg
 	}
 	if v.k == KindStrings {
 		for _, s := range v.Strings() {
-			if n.test(StringValue(s)) {
+			e := StringValue(s)
+			if n.test(&e) {
 				return !n.neg
 			}
 		}
@@ -53,15 +56,15 @@ func (n *node) eval(attrs Attributes) bool {
 }
 
 // test applies the positive form of leaf n to a single (non-list) value.
-func (n *node) test(v Value) bool {
+func (n *node) test(v *Value) bool {
 	switch n.code {
 	case opEquals:
-		return equal(v, n.v)
+		return equal(v, &n.v)
 	case opIn:
 		return n.set.has(v)
 	}
 	if n.code >= opLess && n.code <= opBetween {
-		c, ok := compare(v, n.v)
+		c, ok := compare(v, &n.v)
 		if !ok {
 			return false
 		}
@@ -78,7 +81,7 @@ func (n *node) test(v Value) bool {
 		if c < 0 {
 			return false
 		}
-		c, ok = compare(v, n.hi)
+		c, ok = compare(v, &n.hi)
 		return ok && c <= 0
 	}
 	switch n.code {
@@ -147,8 +150,10 @@ func (n *node) test(v Value) bool {
 }
 
 // equal reports whether attribute a equals operand b: strings and bools by
-// value within their kind, numbers by numeric value across kinds.
-func equal(a, b Value) bool {
+// value within their kind, numbers by numeric value across kinds. Values
+// are passed by pointer: two of them by value take more registers than the
+// register ABI has, and would go through memory.
+func equal(a, b *Value) bool {
 	switch b.k {
 	case KindString:
 		return a.k == KindString && a.str() == b.str()
@@ -161,7 +166,7 @@ func equal(a, b Value) bool {
 
 // compare orders a against b when both are strings (byte-wise) or both are
 // numbers (by value). ok is false for other pairs and for NaN.
-func compare(a, b Value) (c int, ok bool) {
+func compare(a, b *Value) (c int, ok bool) {
 	if b.k == KindString {
 		if a.k != KindString {
 			return 0, false
@@ -174,7 +179,7 @@ func compare(a, b Value) (c int, ok bool) {
 func isNum(k Kind) bool { return k == KindInt64 || k == KindUint64 || k == KindFloat64 }
 
 // cmpNum compares two numeric Values exactly, whatever their kinds.
-func cmpNum(a, b Value) (int, bool) {
+func cmpNum(a, b *Value) (int, bool) {
 	if !isNum(a.k) || !isNum(b.k) {
 		return 0, false
 	}
@@ -254,7 +259,7 @@ func cmpUintFloat(u uint64, f float64) (int, bool) {
 // numKey normalises a number for set membership: which is 0 for an
 // integral value that fits int64 (i), 1 for an integral value above
 // MaxInt64 that fits uint64 (u), and 2 otherwise (f).
-func numKey(v Value) (i int64, u uint64, f float64, which int) {
+func numKey(v *Value) (i int64, u uint64, f float64, which int) {
 	switch v.k {
 	case KindInt64:
 		return int64(v.n), 0, 0, 0
@@ -278,7 +283,7 @@ func numKey(v Value) (i int64, u uint64, f float64, which int) {
 
 // has reports whether v is in s. Strings, bools and numbers never match
 // each other; NaN is in no set.
-func (s *valueSet) has(v Value) bool {
+func (s *valueSet) has(v *Value) bool {
 	switch v.k {
 	case KindString:
 		_, ok := s.strs[v.str()]
