@@ -53,6 +53,9 @@ func BenchmarkParsePlan(b *testing.B) {
 	}
 	for _, kind := range benchKinds {
 		for i, n := range benchSizes {
+			if kind == "rules" && n > strategy.MaxRules {
+				continue // refused: more than MaxRules
+			}
 			data := []byte(plans[i][kind])
 			b.Run(fmt.Sprintf("%s=%d", kind, n), func(b *testing.B) {
 				if _, err := strategy.ParsePlan(data); err != nil {
@@ -77,6 +80,9 @@ func BenchmarkValidatePlan(b *testing.B) {
 	}
 	for _, kind := range benchKinds {
 		for i, n := range benchSizes {
+			if kind == "rules" && n > strategy.MaxRules {
+				continue // refused: more than MaxRules
+			}
 			p, err := strategy.ParsePlan([]byte(plans[i][kind]))
 			if err != nil {
 				b.Fatal(err)

@@ -54,8 +54,20 @@ type Plan struct {
 	Breakers map[string]Breaker `yaml:"breakers,omitempty" json:"breakers,omitempty"`
 }
 
-// MaxShadows is the largest number of shadows a plan may name.
-const MaxShadows = 8
+// Limits of a plan, so that no plan can make one decision cost more than a
+// bound: a decision tests the rules in order (each rule's audience within
+// the audience package's limits: MaxConditions, MaxRegexProgram,
+// MaxRegexInput) and scores every arm of one split. BENCHMARKS.md gives the
+// worst case measured under these limits. Each error that reports one names
+// the constant and its value.
+const (
+	// MaxShadows is the largest number of shadows a plan may name.
+	MaxShadows = 8
+	// MaxRules is the largest number of rules a plan may have.
+	MaxRules = 1000
+	// MaxArms is the largest number of arms (variants) one split may have.
+	MaxArms = 10000
+)
 
 // A Rule routes the units of one audience to a split.
 type Rule struct {

@@ -97,6 +97,9 @@ func (p Plan) validate() (map[string]*audience.Matcher, error) {
 		}
 		matchers[a.Name] = m
 	}
+	if len(p.Rules) > MaxRules {
+		return nil, fieldErr("rules", "%d rules, more than MaxRules (%d)", len(p.Rules), MaxRules)
+	}
 	ruleNames := make(map[string]bool, len(p.Rules))
 	for i, r := range p.Rules {
 		path := "rules[" + strconv.Itoa(i) + "]"
@@ -181,6 +184,9 @@ const smallSplit = 16
 func (s Split) validate(path string) error {
 	if len(s) == 0 {
 		return fieldErr(path, "empty split")
+	}
+	if len(s) > MaxArms {
+		return fieldErr(path, "%d arms, more than MaxArms (%d)", len(s), MaxArms)
 	}
 	var seen map[string]bool
 	if len(s) > smallSplit {

@@ -117,10 +117,10 @@ func TestShadowAtZeroWeight(t *testing.T) {
 
 // TestValidateLinear checks that validation takes linear time in long
 // fallback chains (4,000 links took 50 s when each was walked from every
-// key) and large splits: 20,000 links and a 20,000-variant split validate
+// key) and large splits: 20,000 links and a split of MaxArms variants validate
 // in well under a second.
 func TestValidateLinear(t *testing.T) {
-	p := strategy.Plan{Name: "p", Default: evenSplit(20000), Fallbacks: chain(20000)}
+	p := strategy.Plan{Name: "p", Default: evenSplit(strategy.MaxArms), Fallbacks: chain(20000)}
 	start := time.Now()
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
@@ -239,4 +239,26 @@ func split(pairs ...any) strategy.Split {
 		s = append(s, strategy.Arm{Variant: pairs[i].(string), Weight: float64(pairs[i+1].(int))})
 	}
 	return s
+}
+
+func TestPlanLimits(t *testing.T) {
+	p := validPlan()
+	for range strategy.MaxRules {
+		p.Rules = append(p.Rules, p.Rules[0])
+	}
+	for i := range p.Rules {
+		p.Rules[i].Name = "r" + strconv.Itoa(i)
+	}
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "MaxRules (1000)") {
+		t.Errorf("%d rules: %v, want the MaxRules error", len(p.Rules), err)
+	}
+	q := validPlan()
+	q.Default = nil
+	for i := range strategy.MaxArms + 1 {
+		q.Default = append(q.Default, strategy.Arm{Variant: "v" + strconv.Itoa(i), Weight: 100.0 / float64(strategy.MaxArms+1)})
+	}
+	var pe *strategy.Error
+	if err := q.Validate(); !errors.As(err, &pe) || pe.Path != "default" || !strings.Contains(err.Error(), "MaxArms (10000)") {
+		t.Errorf("%d arms: %v, want the MaxArms error at default", len(q.Default), err)
+	}
 }
