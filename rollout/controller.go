@@ -13,18 +13,18 @@ import (
 
 // A Stepper is a controller that advances when told: Rollout, Rolling and
 // anything that evaluates its state on a schedule. Step must be safe to call
-// from one goroutine while others observe.
+// from one goroutine while others observe; ctx bounds the reads it makes.
 type Stepper interface {
-	Step() error
+	Step(ctx context.Context) error
 }
 
 // StepperFunc adapts an ordinary function to a Stepper.
-type StepperFunc func() error
+type StepperFunc func(ctx context.Context) error
 
-// Step calls f().
-func (f StepperFunc) Step() error { return f() }
+// Step calls f(ctx).
+func (f StepperFunc) Step(ctx context.Context) error { return f(ctx) }
 
-// Run calls s.Step every interval on the calling goroutine until ctx ends,
+// Run calls s.Step(ctx) every interval on the calling goroutine until ctx ends,
 // then returns ctx's error (context.Canceled or DeadlineExceeded). It is the
 // production driver of a controller:
 //
@@ -45,7 +45,7 @@ func Run(ctx context.Context, interval time.Duration, s Stepper, onErr func(erro
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-			if err := s.Step(); err != nil && onErr != nil {
+			if err := s.Step(ctx); err != nil && onErr != nil {
 				onErr(err)
 			}
 		}
@@ -81,6 +81,10 @@ const (
 	// EventPlanFailed: the target refused a plan; the controller retries on
 	// its next Step.
 	EventPlanFailed
+	// EventWaiting: a Step made no decision because the Window could not
+	// read the evidence (reported once per run of failed reads; the state
+	// does not change). After MaxWait without evidence the controller halts.
+	EventWaiting
 )
 
 var eventNames = [...]string{
@@ -94,6 +98,7 @@ var eventNames = [...]string{
 	EventHalted:     "halted",
 	EventSwitched:   "switched",
 	EventPlanFailed: "plan-failed",
+	EventWaiting:    "waiting",
 }
 
 // String returns the kind's name, such as "rolled-back".
@@ -174,7 +179,7 @@ func (e *events) deliver(evs []Event) {
 	for _, ev := range evs {
 		level := slog.LevelInfo
 		switch ev.Kind {
-		case EventRolledBack, EventHalted, EventPlanFailed, EventAborted:
+		case EventRolledBack, EventHalted, EventPlanFailed, EventAborted, EventWaiting:
 			level = slog.LevelWarn
 		}
 		e.logger.LogAttrs(context.Background(), level, "varroute "+e.name+": "+ev.Kind.String(),

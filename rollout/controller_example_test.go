@@ -59,14 +59,14 @@ func ExampleRollout() {
 	// that its output does not depend on the machine's speed.
 	rng := rand.New(rand.NewPCG(1, 2))
 	ctx := context.Background()
-	_ = ro.Step() // applies the first step
+	_ = ro.Step(ctx) // applies the first step
 	for n := 0; !ro.Status().State.Final() && n < 100_000; n++ {
 		_, o, _ := r.Serve(ctx, router.Unit{Key: "user-" + strconv.Itoa(n)}, rng.Float64())
 		o.Latency = 20 * time.Millisecond
 		ro.Observe(ctx, o)
 		if n%1000 == 999 { // a look every minute of 1,000 requests
 			now = now.Add(time.Minute)
-			_ = ro.Step()
+			_ = ro.Step(ctx)
 		}
 	}
 	st := ro.Status()
@@ -155,12 +155,12 @@ func ExampleRolling() {
 	}
 	defer remove()
 	ctx := context.Background()
-	_ = u.Step()
+	_ = u.Step(ctx)
 	for n := 0; !u.Status().State.Final(); n++ {
 		_, _ = r.Predict(ctx, router.Unit{Key: "user-" + strconv.Itoa(n)}, struct{}{})
 		if n%100 == 99 {
 			now = now.Add(time.Minute)
-			_ = u.Step()
+			_ = u.Step(ctx)
 		}
 	}
 	// Output:

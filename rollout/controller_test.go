@@ -62,7 +62,7 @@ func TestRun(t *testing.T) {
 		var errs atomic.Int32
 		done := make(chan error)
 		go func() {
-			done <- Run(ctx, time.Second, StepperFunc(func() error { n.Add(1); return errStep }), func(error) { errs.Add(1) })
+			done <- Run(ctx, time.Second, StepperFunc(func(context.Context) error { n.Add(1); return errStep }), func(error) { errs.Add(1) })
 		}()
 		time.Sleep(3500 * time.Millisecond) // fake time inside the bubble
 		cancel()
@@ -90,7 +90,7 @@ func TestCollectorLatency(t *testing.T) {
 	}
 	c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: 0})
 	c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: time.Hour})
-	h := c.Snapshot("a").Latency
+	h := snapshot(c, "p", "", "a").Latency
 	if h.Scale != 3 || h.Count() != 1002 || h.ZeroCount != 1 || h.Overflow != 1 {
 		t.Fatalf("scale %d, count %d, zero %d, overflow %d", h.Scale, h.Count(), h.ZeroCount, h.Overflow)
 	}
@@ -117,6 +117,15 @@ func TestCollectorLatency(t *testing.T) {
 	}
 }
 
+// snapshot reads variant's figures under plan revision rev of plan from c.
+func snapshot(c *Collector, plan, rev, variant string) VariantWindow {
+	ev, err := c.Read(context.Background(), Query{Plan: plan, Revision: rev, Baseline: variant})
+	if err != nil {
+		panic(err)
+	}
+	return ev.Baseline
+}
+
 func TestCollector(t *testing.T) {
 	c := NewCollector("p", "a", "b")
 	ctx := context.Background()
@@ -130,7 +139,7 @@ func TestCollector(t *testing.T) {
 	for i := range 100 {
 		c.Observe(ctx, out("p", "a", i%10 == 0, time.Duration(i+1)*time.Millisecond, router.ReasonDefault))
 	}
-	before := c.Snapshot("a")
+	before := snapshot(c, "p", "", "a")
 	c.Observe(ctx, out("p", "b", true, time.Millisecond, router.ReasonDefault))
 	c.Observe(ctx, out("other", "b", true, time.Millisecond, router.ReasonDefault))
 	c.Observe(ctx, out("p", "b", true, time.Millisecond, router.ReasonNoKey))
@@ -139,7 +148,7 @@ func TestCollector(t *testing.T) {
 	c.RecordMetric(router.Decision{Plan: "p", Variant: "a"}, "m", 12)
 	c.Observe(ctx, out("p", "a", false, time.Second, router.ReasonRule))
 
-	a, b := c.Snapshot("a"), c.Snapshot("b")
+	a, b := snapshot(c, "p", "", "a"), snapshot(c, "p", "", "b")
 	if a.Requests != 101 || a.Errors != 10 || b.Requests != 1 || b.Errors != 1 {
 		t.Fatalf("a %d/%d, b %d/%d", a.Errors, a.Requests, b.Errors, b.Requests)
 	}
@@ -153,7 +162,7 @@ func TestCollector(t *testing.T) {
 	if s := d.Metrics["m"].Summary(); s.N() != 2 || s.Mean() != 11 || s.Variance() != 2 {
 		t.Fatalf("metric summary n=%d mean=%v var=%v", s.N(), s.Mean(), s.Variance())
 	}
-	if w := c.Snapshot("zzz"); w.Requests != 0 {
+	if w := snapshot(c, "p", "", "zzz"); w.Requests != 0 {
 		t.Fatal("unknown variant counted")
 	}
 }
@@ -167,13 +176,13 @@ func TestCollectorConcurrent(t *testing.T) {
 				c.Observe(context.Background(), router.Outcome{Decision: router.Decision{Variant: "a"}, Latency: time.Duration(i)})
 				if i%100 == 0 {
 					c.RecordMetric(router.Decision{Plan: "p", Variant: "a"}, "m", float64(i))
-					_ = c.Snapshot("a")
+					_ = snapshot(c, "p", "", "a")
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if w := c.Snapshot("a"); w.Requests != 8000 || w.Latency.Count() != 8000 || w.Metrics["m"].N != 80 {
+	if w := snapshot(c, "p", "", "a"); w.Requests != 8000 || w.Latency.Count() != 8000 || w.Metrics["m"].N != 80 {
 		t.Fatalf("%d requests, %d latencies, %d metric values", w.Requests, w.Latency.Count(), w.Metrics["m"].N)
 	}
 }
@@ -227,10 +236,10 @@ func BenchmarkRolloutStep(b *testing.B) {
 		o.Decision.Variant = []string{"v1", "v2"}[i%2]
 		ro.Observe(b.Context(), o)
 	}
-	_ = ro.Step()
+	_ = ro.Step(b.Context())
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = ro.Step()
+		_ = ro.Step(b.Context())
 	}
 }
 

@@ -38,6 +38,10 @@ type RollingConfig struct {
 	// Window is where the figures are read. Nil means a Collector fed by
 	// Observe.
 	Window Window
+	// MaxWait is how long a batch may go without evidence before the update
+	// halts (see RolloutConfig.MaxWait). Zero means 10 minutes; negative is
+	// an error.
+	MaxWait time.Duration
 	// OnEvent receives every transition, with no lock held. Nil means none.
 	OnEvent func(Event)
 	// Logger logs every transition. Nil means slog.Default().
@@ -100,6 +104,7 @@ func NewRolling(cfg RollingConfig) (*Rolling, error) {
 		MinSamples:    cfg.MinSamples,
 		Now:           cfg.Now,
 		Window:        cfg.Window,
+		MaxWait:       cfg.MaxWait,
 		OnEvent:       cfg.OnEvent,
 		Logger:        cfg.Logger,
 		MeterProvider: cfg.MeterProvider,
@@ -113,8 +118,9 @@ func NewRolling(cfg RollingConfig) (*Rolling, error) {
 
 // Step evaluates the update once (see Rollout.Step): it applies the first
 // batch, reverts on a failed gate, or moves to the next batch once the
-// current one has been held Pause with MinSamples requests on New.
-func (u *Rolling) Step() error { return u.r.Step() }
+// current one has been held Pause with MinSamples requests on New. Window
+// reads use ctx.
+func (u *Rolling) Step(ctx context.Context) error { return u.r.Step(ctx) }
 
 // Status returns the update's state: Step is the batch index (from 0),
 // Percent New's share.

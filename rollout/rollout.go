@@ -99,6 +99,10 @@ type RolloutConfig struct {
 	// Rollout owns and feeds from Observe; with a Window of your own,
 	// Observe and RecordMetric do nothing.
 	Window Window
+	// MaxWait is how long a running step may go without evidence (every
+	// Window read failing) before the Rollout halts, with the last read's
+	// error as its reason. Zero means 10 minutes; negative is an error.
+	MaxWait time.Duration
 	// OnEvent receives every transition, after it is applied, on the
 	// goroutine that caused it and with no lock held. Nil means none.
 	OnEvent func(Event)
@@ -140,14 +144,22 @@ type Rollout struct {
 	// batch); a Rollout promotes on reaching it.
 	holdFull bool
 
-	mu         sync.Mutex // serializes Step and manual operations
-	state      State
-	step       int
-	stepStart  time.Time
-	base0      VariantWindow // snapshots when the step's window began
-	cand0      VariantWindow
-	total0     int64 // requests of both variants when the rollout started
-	figures    Figures
+	mu        sync.Mutex // serializes Step and manual operations
+	state     State
+	step      int
+	stepStart time.Time
+	revision  string // router.Revision of the step's plan
+	since     time.Time
+	// offset is subtracted from the step's evidence: what the step had
+	// counted when Resume restarted its window (offsetPending until the
+	// first read after Resume takes it).
+	offset        Evidence
+	offsetPending bool
+	stepRequests  int64 // requests of both variants in the step, at the last read
+	doneRequests  int64 // requests of both variants in the steps before
+	lastEvidence  time.Time
+	waiting       string
+	figures       Figures
 	reason     string
 	lastKind   EventKind
 	lastChange time.Time
@@ -170,6 +182,9 @@ type Status struct {
 	Last    EventKind
 	Reason  string
 	Changed time.Time
+	// Waiting says why the last Step made no decision for lack of evidence
+	// (the Window's error); "" when it had evidence.
+	Waiting string
 }
 
 // NewRollout validates cfg and returns a pending Rollout; its first Step
@@ -219,8 +234,11 @@ func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) 
 	if cfg.MinSamples == 0 {
 		cfg.MinSamples = 100
 	}
-	if cfg.MinSamples < 0 || cfg.MinDuration < 0 {
+	if cfg.MinSamples < 0 || cfg.MinDuration < 0 || cfg.MaxWait < 0 {
 		return nil, fmt.Errorf("rollout: %s: negative minimum", kind)
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = 10 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -303,6 +321,7 @@ func (r *Rollout) publish() {
 		Last:        r.lastKind,
 		Reason:      r.reason,
 		Changed:     r.lastChange,
+		Waiting:     r.waiting,
 	}
 	r.status.Store(s)
 }
@@ -342,6 +361,10 @@ func (r *Rollout) transition(now time.Time, evs *[]Event, kind EventKind, st Sta
 	r.state, r.step = st, step
 	r.record(now, evs, kind, reason)
 	if st == StateRunning {
+		r.doneRequests += r.stepRequests
+		r.stepRequests = 0
+		r.revision, r.since = router.Revision(p), now
+		r.offset, r.offsetPending = Evidence{}, false
 		r.resetWindow(now)
 	}
 	return nil
@@ -352,24 +375,61 @@ func (r *Rollout) record(now time.Time, evs *[]Event, kind EventKind, reason str
 	*evs = append(*evs, Event{Time: now, Kind: kind, Step: r.step, Percent: r.percent(), Reason: reason, Figures: r.figures})
 }
 
+// resetWindow starts the step's hold at now.
 func (r *Rollout) resetWindow(now time.Time) {
 	r.stepStart = now
-	r.base0 = r.window.Snapshot(r.cfg.Baseline)
-	r.cand0 = r.window.Snapshot(r.cfg.Candidate)
+	r.lastEvidence = now
+	r.waiting = ""
+}
+
+// query returns the Query of the current step.
+func (r *Rollout) query() Query {
+	return Query{Plan: r.PlanName(), Revision: r.revision, Since: r.since, Baseline: r.cfg.Baseline, Candidate: r.cfg.Candidate}
+}
+
+// read reads the step's evidence. On an error it reports it (Status.Waiting,
+// an EventWaiting the first time in a row) and, after MaxWait without
+// evidence, halts; ok is false and no decision may be made.
+func (r *Rollout) read(ctx context.Context, now time.Time, evs *[]Event) (ev Evidence, ok bool) {
+	ev, err := r.window.Read(ctx, r.query())
+	if err != nil {
+		if now.Sub(r.lastEvidence) >= r.cfg.MaxWait {
+			r.state = StatePaused
+			r.waiting = ""
+			r.record(now, evs, EventHalted, fmt.Sprintf("halted: no evidence for %v: %v", now.Sub(r.lastEvidence), err))
+			return Evidence{}, false
+		}
+		first := r.waiting == ""
+		r.waiting = err.Error()
+		if first {
+			*evs = append(*evs, Event{Time: now, Kind: EventWaiting, Step: r.step, Percent: r.percent(),
+				Reason: "waiting for evidence: " + err.Error(), Figures: r.figures})
+		}
+		return Evidence{}, false
+	}
+	r.waiting = ""
+	r.lastEvidence = now
+	r.stepRequests = ev.Baseline.Requests + ev.Candidate.Requests
+	if r.offsetPending {
+		r.offset, r.offsetPending = ev, false
+	}
+	return ev.Sub(r.offset), true
 }
 
 // Step evaluates the Rollout once: the first Step applies the first step's
-// plan; later ones, while running, read the step's window, roll back if a
-// guardrail fails, halt on a sample ratio mismatch, and advance (or
-// promote) once the step has been held MinDuration with MinSamples requests
-// per variant. A paused or finished Rollout does nothing. Step returns the
-// target's error if it refused a plan; the next Step tries again.
-func (r *Rollout) Step() error {
+// plan; later ones, while running, read the step's evidence (the requests
+// decided under the step's plan revision), roll back if a guardrail fails,
+// halt on a sample ratio mismatch, and advance (or promote) once the step
+// has been held MinDuration with MinSamples requests per variant. A Window
+// read that fails makes no decision: Status.Waiting says why, an
+// EventWaiting reports the first failure in a row, and after MaxWait without
+// evidence the Rollout halts. A paused or finished Rollout does nothing.
+// Window reads use ctx. Step returns the target's error if it refused a
+// plan; the next Step tries again.
+func (r *Rollout) Step(ctx context.Context) error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		switch r.state {
 		case StatePending:
-			b, c := r.window.Snapshot(r.cfg.Baseline), r.window.Snapshot(r.cfg.Candidate)
-			r.total0 = b.Requests + c.Requests
 			if r.steps[0] >= 100 && !r.holdFull {
 				return r.transition(now, evs, EventPromoted, StatePromoted, 0, 100, "single step of 100%")
 			}
@@ -379,14 +439,17 @@ func (r *Rollout) Step() error {
 		default:
 			return nil
 		}
-		b, c := r.window.Snapshot(r.cfg.Baseline), r.window.Snapshot(r.cfg.Candidate)
+		ev, ok := r.read(ctx, now, evs)
+		if !ok {
+			return nil
+		}
 		f := Figures{
 			Step:          r.step,
 			Percent:       r.steps[r.step],
 			Elapsed:       now.Sub(r.stepStart),
-			TotalRequests: b.Requests + c.Requests - r.total0,
+			TotalRequests: r.doneRequests + r.stepRequests,
 		}
-		bw, cw := b.Sub(r.base0), c.Sub(r.cand0)
+		bw, cw := ev.Baseline, ev.Candidate
 		f.Baseline, f.Candidate = variantFigures(bw), variantFigures(cw)
 		v := r.check.check(&f, bw, cw, r.cfg.MinSamples)
 		r.figures = f
@@ -436,6 +499,7 @@ func (r *Rollout) Resume() error {
 		}
 		r.state = StateRunning
 		r.resetWindow(now)
+		r.offsetPending = true
 		r.record(now, evs, EventResumed, "resumed by hand; the step's window restarts")
 		return nil
 	})

@@ -100,17 +100,17 @@ func (s *sim) runTick() {
 // run ticks until the rollout is final or paused, or maxTicks pass, and
 // returns the ticks run.
 func (s *sim) run(t testing.TB, c interface {
-	Step() error
+	Step(ctx context.Context) error
 	Status() rollout.Status
 }, maxTicks int) int {
 	t.Helper()
-	if err := c.Step(); err != nil { // start
+	if err := c.Step(t.Context()); err != nil { // start
 		t.Fatal(err)
 	}
 	for i := 1; i <= maxTicks; i++ {
 		s.runTick()
 		s.clock.Advance(s.tick)
-		if err := c.Step(); err != nil {
+		if err := c.Step(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if st := c.Status().State; st.Final() || st == rollout.StatePaused {
@@ -333,19 +333,19 @@ func TestRolloutTinySamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Step(); err != nil {
+	if err := ro.Step(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	name := ro.PlanName()
+	name, rev := ro.PlanName(), router.Revision(strategy.Canary("v1", "v2", 1))
 	ctx := context.Background()
 	for i := range 99 {
-		ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Variant: "v1", Reason: router.ReasonDefault}, Latency: ms})
+		ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Revision: rev, Variant: "v1", Reason: router.ReasonDefault}, Latency: ms})
 		if i < 5 {
-			ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Variant: "v2", Reason: router.ReasonDefault}, Failure: errModel, Latency: 50 * ms})
+			ro.Observe(ctx, router.Outcome{Decision: router.Decision{Plan: name, Revision: rev, Variant: "v2", Reason: router.ReasonDefault}, Failure: errModel, Latency: 50 * ms})
 		}
 	}
 	clock.Advance(time.Hour)
-	if err := ro.Step(); err != nil {
+	if err := ro.Step(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if st := ro.Status(); st.State != rollout.StateRunning || st.Figures.Candidate.Errors != 5 {
@@ -470,7 +470,7 @@ func TestRolloutReplicas(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	served := [2]int{}
 	for tick := 0; tick < 500 && !ro.Status().State.Final(); tick++ {
-		if err := ro.Step(); err != nil {
+		if err := ro.Step(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if p1, p2 := r1.Plan(), r2.Plan(); !reflect.DeepEqual(p1, p2) {
@@ -486,7 +486,7 @@ func TestRolloutReplicas(t *testing.T) {
 		}
 		clock.Advance(time.Minute)
 	}
-	if err := ro.Step(); err != nil {
+	if err := ro.Step(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	st := ro.Status()
@@ -537,7 +537,7 @@ func TestRolloutManual(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := ro.Step(); err != nil {
+			if err := ro.Step(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			if err := c.ops(ro); err != nil {
@@ -566,11 +566,11 @@ func TestRolloutTargetFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Step(); err == nil || ro.Status().State != rollout.StatePending {
+	if err := ro.Step(t.Context()); err == nil || ro.Status().State != rollout.StatePending {
 		t.Fatalf("Step = %v, state %v; want an error and pending", err, ro.Status().State)
 	}
 	fail = false
-	if err := ro.Step(); err != nil || ro.Status().State != rollout.StateRunning {
+	if err := ro.Step(t.Context()); err != nil || ro.Status().State != rollout.StateRunning {
 		t.Fatalf("Step = %v, state %v; want running", err, ro.Status().State)
 	}
 	if got, want := log.kinds(), []rollout.EventKind{rollout.EventPlanFailed, rollout.EventStarted}; !reflect.DeepEqual(got, want) {
@@ -622,9 +622,19 @@ func TestRolloutAggregatedWindow(t *testing.T) {
 	c1, c2 := rollout.NewCollector(name, "v1", "v2"), rollout.NewCollector(name, "v1", "v2")
 	defer mustObserve(t, r1, c1)()
 	defer mustObserve(t, r2, c2)()
-	sum := rollout.WindowFunc(func(v string) rollout.VariantWindow {
-		a, b := c1.Snapshot(v), c2.Snapshot(v)
-		return rollout.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency.Merge(b.Latency)}
+	sum := rollout.WindowFunc(func(ctx context.Context, q rollout.Query) (rollout.Evidence, error) {
+		e1, err := c1.Read(ctx, q)
+		if err != nil {
+			return rollout.Evidence{}, err
+		}
+		e2, err := c2.Read(ctx, q)
+		if err != nil {
+			return rollout.Evidence{}, err
+		}
+		add := func(a, b rollout.VariantWindow) rollout.VariantWindow {
+			return rollout.VariantWindow{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Latency: a.Latency.Merge(b.Latency)}
+		}
+		return rollout.Evidence{Baseline: add(e1.Baseline, e2.Baseline), Candidate: add(e1.Candidate, e2.Candidate)}, nil
 	})
 	clock := newFakeClock()
 	ro, err := rollout.NewRollout(rollout.RolloutConfig{

@@ -149,6 +149,9 @@ func (cfg *RolloutConfig) validate() error {
 	if err := checkDuration(p+".MinDuration", cfg.MinDuration); err != nil {
 		return err
 	}
+	if err := checkDuration(p+".MaxWait", cfg.MaxWait); err != nil {
+		return err
+	}
 	if cfg.MinSamples < 0 {
 		return badField(p+".MinSamples", "is %d, want >= 0 (0 means 100)", cfg.MinSamples)
 	}
@@ -222,6 +225,9 @@ func (cfg *RollingConfig) validate() error {
 		return badField(p+".Batches", "is %d, want 1 to 100 (0 means 4)", cfg.Batches)
 	}
 	if err := checkDuration(p+".Pause", cfg.Pause); err != nil {
+		return err
+	}
+	if err := checkDuration(p+".MaxWait", cfg.MaxWait); err != nil {
 		return err
 	}
 	if cfg.MinSamples < 0 {

@@ -2,39 +2,75 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"math"
-	"sync"
-	"sync/atomic"
+	"time"
 
-	"github.com/varroute/varroute/internal/hist"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/stats"
 )
 
-// A Window is where a controller reads the outcomes of its variants. Snapshot
-// returns cumulative totals for one variant since the window began; a
-// controller subtracts the snapshot taken when a step began from a later one
-// (VariantWindow.Sub), so each step is judged on its own traffic.
+// A Window is where a controller reads the evidence of a step: the requests
+// of the baseline and the candidate decided under the step's plan revision.
 //
-// The default Window is a Collector fed by this process's router. To judge
-// the traffic of every replica, implement Window over metrics aggregated
-// across replicas — Prometheus counters and histograms, or an OpenTelemetry
-// Collector's backend — which are cumulative too. Snapshot must be safe for
-// concurrent use and must return totals that never decrease.
+// The default Window is the controller's own Collector, fed by this process's
+// router. To judge the traffic of every replica, implement Window over metrics
+// aggregated across replicas (a Prometheus-backed Window cuts them by plan
+// revision and decision reason). Read must be safe for concurrent use. It
+// returns the evidence accumulated since the revision began, so the figures of
+// successive reads of one Query never decrease; any error (ErrNotReady, a
+// failed or timed-out query, ctx's error) means "no decision yet": the
+// controller makes none and reads again at its next Step. A Window never
+// returns an empty sample for a read it could not make.
 type Window interface {
-	Snapshot(variant string) VariantWindow
+	Read(ctx context.Context, q Query) (Evidence, error)
 }
 
 // WindowFunc adapts an ordinary function to a Window.
-type WindowFunc func(variant string) VariantWindow
+type WindowFunc func(ctx context.Context, q Query) (Evidence, error)
 
-// Snapshot calls f(variant).
-func (f WindowFunc) Snapshot(variant string) VariantWindow { return f(variant) }
+// Read calls f(ctx, q).
+func (f WindowFunc) Read(ctx context.Context, q Query) (Evidence, error) { return f(ctx, q) }
 
-// A VariantWindow holds one variant's cumulative figures. The zero value is
-// an empty window.
+// ErrNotReady is returned (or wrapped) by a Window whose evidence is not
+// complete yet: a replica has not reported the revision yet, the scrape
+// interval and settle time have not passed, a query failed or timed out. The
+// controller makes no decision and reads again at its next Step; after
+// RolloutConfig.MaxWait without evidence it halts.
+var ErrNotReady = errors.New("rollout: evidence not ready")
+
+// A Query asks a Window for the evidence of one step.
+type Query struct {
+	// Plan is the plan's name (router.Decision.Plan).
+	Plan string
+	// Revision is the router.Revision of the step's plan: only requests
+	// decided under it count.
+	Revision string
+	// Since is when the controller applied the step's plan; a Window over a
+	// time-series database bounds its range with it.
+	Since time.Time
+	// Baseline and Candidate are the two variants compared.
+	Baseline  string
+	Candidate string
+}
+
+// Evidence is what a Window read for a Query: the figures of the two
+// variants, cumulative since the revision began. The zero value is empty.
+type Evidence struct {
+	Baseline, Candidate VariantWindow
+}
+
+// Sub returns the evidence accumulated between prev and e: e minus prev, for
+// each variant (see VariantWindow.Sub).
+func (e Evidence) Sub(prev Evidence) Evidence {
+	return Evidence{Baseline: e.Baseline.Sub(prev.Baseline), Candidate: e.Candidate.Sub(prev.Candidate)}
+}
+
+// A VariantWindow holds one variant's cumulative figures under one plan
+// revision. The zero value is an empty window.
 type VariantWindow struct {
-	// Requests counts the requests assigned to the variant.
+	// Requests counts the requests of units with a key (reason no-key
+	// excluded) assigned to the variant.
 	Requests int64
 	// Errors counts those whose assigned variant failed (router.Outcome.Failure),
 	// whether or not a fallback then served.
@@ -44,18 +80,24 @@ type VariantWindow struct {
 	// Prometheus native histograms), so a Window across replicas can fill it
 	// from native histograms and add replicas up with Merge.
 	Latency router.Histogram
-	// Metrics holds the user-reported metrics by name. Nil means none.
+	// Metrics holds the user-reported metrics (RecordMetric) by name. Nil
+	// means none.
 	Metrics map[string]MetricSums
+	// Units counts the distinct units seen, exactly or as a documented
+	// estimate (see Collector). Zero means the Window cannot tell.
+	Units int64
 }
 
 // Sub returns the figures accumulated between prev and w: w minus prev. The
-// two must come from the same Window (same metric shifts); a histogram or
-// metric prev lacks is kept whole.
+// two must come from the same Window and revision (same metric shifts); a
+// histogram or metric prev lacks is kept whole. Units becomes the units first
+// seen after prev.
 func (w VariantWindow) Sub(prev VariantWindow) VariantWindow {
 	d := VariantWindow{
 		Requests: w.Requests - prev.Requests,
 		Errors:   w.Errors - prev.Errors,
 		Latency:  w.Latency.Sub(prev.Latency),
+		Units:    w.Units - prev.Units,
 	}
 	if len(w.Metrics) > 0 {
 		d.Metrics = make(map[string]MetricSums, len(w.Metrics))
@@ -123,123 +165,3 @@ func summaryOf(n int64, shift, sum, sumSq float64) stats.Summary {
 	return stats.NewSummary(n, shift+mean, v)
 }
 
-// A Collector is the default Window: an observer that counts, per variant,
-// the requests, failures and latencies a router reports (it implements
-// router.Observer) and the metrics the application reports by hand
-// (RecordMetric). Observe allocates nothing and takes no lock: atomic
-// counters and an exponential latency histogram per variant (the router's
-// layout, see router.Histogram). A Collector is safe for concurrent use;
-// create one with NewCollector.
-type Collector struct {
-	plan     string
-	variants []string
-	acc      []variantAcc
-}
-
-type variantAcc struct {
-	requests atomic.Int64
-	errors   atomic.Int64
-	latency  *hist.Histogram
-
-	mu      sync.Mutex
-	metrics map[string]*MetricSums
-}
-
-// NewCollector returns a Collector that counts the outcomes of the given
-// variants decided by the plan named plan ("" counts every plan). Outcomes
-// of units without a key (router.ReasonNoKey) are not counted: those units are not
-// randomized between variants, so counting them would bias the comparison.
-func NewCollector(plan string, variants ...string) *Collector {
-	c := &Collector{
-		plan:     plan,
-		variants: append([]string(nil), variants...),
-		acc:      make([]variantAcc, len(variants)),
-	}
-	for i := range c.acc {
-		c.acc[i].latency = hist.New(hist.DefaultScale)
-	}
-	return c
-}
-
-func (c *Collector) index(variant string) int {
-	for i, v := range c.variants {
-		if v == variant {
-			return i
-		}
-	}
-	return -1
-}
-
-// Observe counts o for its assigned variant (router.Decision.Variant: intent to
-// treat) when the plan and variant are the Collector's. A failure of the
-// assigned variant counts as an error even when a fallback served. It
-// allocates nothing.
-func (c *Collector) Observe(_ context.Context, o router.Outcome) {
-	if (c.plan != "" && o.Decision.Plan != c.plan) || o.Decision.Reason == router.ReasonNoKey {
-		return
-	}
-	i := c.index(o.Decision.Variant)
-	if i < 0 {
-		return
-	}
-	a := &c.acc[i]
-	a.latency.Add(o.Latency)
-	if o.Failure != nil {
-		a.errors.Add(1)
-	}
-	a.requests.Add(1)
-}
-
-// RecordMetric adds one value of the user metric name — such as a business
-// outcome learnt after the response — for the variant that d assigned (intent
-// to treat). It counts what Observe counts: decisions of the Collector's plan
-// for its variants, with a unit key. NaN and infinite values are ignored. It
-// takes a per-variant lock.
-func (c *Collector) RecordMetric(d router.Decision, name string, value float64) {
-	if (c.plan != "" && d.Plan != c.plan) || d.Reason == router.ReasonNoKey {
-		return
-	}
-	i := c.index(d.Variant)
-	if i < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
-		return
-	}
-	a := &c.acc[i]
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	m := a.metrics[name]
-	if m == nil {
-		if a.metrics == nil {
-			a.metrics = make(map[string]*MetricSums)
-		}
-		m = &MetricSums{Shift: value}
-		a.metrics[name] = m
-	}
-	x := value - m.Shift
-	m.N++
-	m.Sum += x
-	m.SumSq += x * x
-}
-
-// Snapshot returns the cumulative figures of variant, or an empty window
-// for a variant the Collector does not count.
-func (c *Collector) Snapshot(variant string) VariantWindow {
-	i := c.index(variant)
-	if i < 0 {
-		return VariantWindow{}
-	}
-	a := &c.acc[i]
-	w := VariantWindow{
-		Requests: a.requests.Load(),
-		Errors:   a.errors.Load(),
-		Latency:  router.Histogram(a.latency.Snapshot()),
-	}
-	a.mu.Lock()
-	if len(a.metrics) > 0 {
-		w.Metrics = make(map[string]MetricSums, len(a.metrics))
-		for k, m := range a.metrics {
-			w.Metrics[k] = *m
-		}
-	}
-	a.mu.Unlock()
-	return w
-}

@@ -98,7 +98,7 @@ func main() {
 			log.Fatal(err)
 		}
 		ctx := context.Background()
-		if err := ro.Step(); err != nil {
+		if err := ro.Step(ctx); err != nil {
 			log.Fatal(err)
 		}
 		for minute := 0; minute < 24*60 && !ro.Status().State.Final(); minute++ {
@@ -111,7 +111,7 @@ func main() {
 				ro.Observe(ctx, o)
 			}
 			c.now = c.now.Add(time.Minute)
-			if err := ro.Step(); err != nil {
+			if err := ro.Step(ctx); err != nil {
 				log.Fatal(err)
 			}
 		}
