@@ -160,9 +160,9 @@ type Rollout struct {
 	lastEvidence  time.Time
 	waiting       string
 	figures       Figures
-	reason     string
-	lastKind   EventKind
-	lastChange time.Time
+	reason        string
+	lastKind      EventKind
+	lastChange    time.Time
 }
 
 // Status is a Rollout's state, as Status returns it.

@@ -164,4 +164,3 @@ func summaryOf(n int64, shift, sum, sumSq float64) stats.Summary {
 	}
 	return stats.NewSummary(n, shift+mean, v)
 }
-
