@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/varroute/varroute/audience"
+	"github.com/varroute/varroute/internal/fielderr"
 	"github.com/varroute/varroute/router"
 	"github.com/varroute/varroute/strategy"
 )
@@ -96,7 +97,7 @@ func lintFile(file, base string) []diagnostic {
 	}
 	var diags []diagnostic
 	warn := func(path, format string, args ...any) {
-		line, col := position(&root, path)
+		line, col := fielderr.Find(&root, path)
 		diags = append(diags, diagnostic{File: file, Line: line, Column: col, Path: path, Severity: severityWarning, Message: fmt.Sprintf(format, args...)})
 	}
 	shadowedRules(p, warn)
