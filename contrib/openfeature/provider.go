@@ -124,7 +124,8 @@ func (p *Provider) Init(evalCtx openfeature.EvaluationContext) error {
 // applied evaluate normally and the others fail with the error codes the
 // package documentation lists until their files are fixed — the watchers
 // keep trying, and a PROVIDER_READY event follows when every flag has a
-// plan. It returns ctx's error if ctx ends before every file was read.
+// plan. It returns ctx's error if ctx ends before every file was read, and
+// the provider is then not initialized.
 // Calling InitWithContext while the provider runs does nothing. The
 // evaluation context is not used: a plan decides per evaluation.
 func (p *Provider) InitWithContext(ctx context.Context, _ openfeature.EvaluationContext) error {
@@ -157,6 +158,9 @@ func (p *Provider) InitWithContext(ctx context.Context, _ openfeature.Evaluation
 			return fmt.Errorf("varfeature: flag %q: %w", flag, err)
 		}
 		if err := ctx.Err(); err != nil {
+			for _, s := range p.slots {
+				s.reset() // no half-initialized provider
+			}
 			return fmt.Errorf("varfeature: init: %w", err)
 		}
 		if err := w.Check(); err != nil {

@@ -538,6 +538,14 @@ func TestShutdown(t *testing.T) {
 	if err := p.Check(); err == nil {
 		t.Fatal("Check after Shutdown: no error")
 	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := p.InitWithContext(cancelled, openfeature.EvaluationContext{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Init with a cancelled context: %v", err)
+	}
+	if d := p.StringEvaluation(ctx, "f", "dflt", nil); d.Value != "dflt" {
+		t.Fatalf("after a cancelled Init: %+v, want not ready", d)
+	}
 }
 
 func TestNewProviderConfig(t *testing.T) {
