@@ -52,26 +52,58 @@
 //
 // # Telemetry
 //
-// The router reports through the OpenTelemetry API (Config.MeterProvider,
-// Config.TracerProvider; the globals by default, which cost nothing until
-// an SDK is installed):
+// The request path adds to the router's own aggregates — per plan revision,
+// rule, assigned variant, reason and outcome, a latency histogram whose count
+// is the number of requests — with a few atomic adds and two reads of the
+// monotonic clock, and allocates nothing. Everything reads those aggregates
+// when it collects: Metrics (and the state endpoint of package varhttp), the
+// Prometheus collector of contrib/prometheus, and OpenTelemetry observable
+// instruments registered on Config.MeterProvider (the global one by default,
+// which costs nothing until an SDK is installed):
 //
-//	varroute.requests            {request}     plan, rule, variant, outcome (ok, fallback, error)
-//	varroute.request.duration    s             plan, rule, variant, outcome
-//	varroute.variant.errors      {error}       plan, rule, variant
-//	varroute.fallbacks           {request}     plan, variant, served
-//	varroute.shadow.comparisons  {comparison}  plan, primary, shadow, outcome (agree, disagree, error, timeout)
-//	varroute.shadow.agreements   {comparison}  plan, primary, shadow, outcome
-//	varroute.shadow.dropped      {call}        plan, shadow
+//	varroute.requests                {request}     plan, revision, rule, variant, reason, outcome
+//	varroute.request.duration.sum    s             the same attributes
+//	varroute.fallbacks               {request}     plan, revision, variant, served
+//	varroute.breaker.transitions     {transition}  variant, state
+//	varroute.breaker.open            1             variant
+//	varroute.shadow.comparisons      {comparison}  plan, primary, shadow, outcome (agree, disagree, error, timeout)
+//	varroute.shadow.dropped          {call}        plan, shadow
 //
-// Attribute values come from the plan only; a unit key never appears. Each
-// Predict gets a span "varroute.Predict" carrying the decision under the
+// Outcomes are ok, fallback, error and circuit-open; reasons are rule,
+// default and no-key; a request whose assigned variant failed has an outcome
+// other than ok. The revision (Revision, Decision.Revision) changes with
+// every plan applied, so a backend can keep each step of a rollout apart.
+// The OpenTelemetry API has no asynchronous histogram: latency distributions
+// come from Metrics and the Prometheus collector (exponential buckets, the
+// layout of OpenTelemetry's exponential histograms), or, with
+// Config.LatencyHistogram, from a synchronous histogram recorded per request
+// at the SDK's cost. Attribute values come from the plan only; a unit key
+// never appears.
+//
+// Each Predict gets a span "varroute.Predict" carrying the decision under the
 // feature-flag semantic conventions (feature_flag.key is the plan,
-// feature_flag.result.variant the variant, feature_flag.result.reason) and
-// varroute.rule and varroute.reason; each shadow call gets a span
-// "varroute.shadow", a new root linked to the request's span. Spans are
-// made when the tracer provider at New is an SDK, or under a recording
-// parent span.
+// feature_flag.version its revision, feature_flag.result.variant the variant,
+// feature_flag.result.reason) and varroute.rule and varroute.reason; each
+// shadow call gets a span "varroute.shadow", a new root linked to the
+// request's span. Spans are started when the tracer provider at New is an
+// SDK's — whose sampler then decides, at head, whether the span records:
+// with a ratio sampler, unsampled requests pay for a non-recording span only
+// — or, with the no-op default, only under a recording parent span.
+//
+// # Circuit breakers
+//
+// Every variant with a fallback has a circuit breaker (strategy.Breaker; a
+// variant without one has none unless the plan configures it). After
+// consecutive failures (or a failure rate over a window) it opens: requests
+// assigned to the variant go straight to its fallback, without a call and
+// without waiting; after its open time a few probes try the variant again,
+// and the first success closes it, a failure reopens it for twice as long.
+// Such a request keeps its assigned variant in the Outcome (intent to treat),
+// its Failure matches ErrCircuitOpen, and it counts as outcome circuit-open in
+// the metrics and the exposures: an open breaker on a canary is a failure for
+// the rollout watching it, not an improvement. Breakers reports each
+// breaker's state, since when and why; transitions are logged (Config.Logger)
+// and counted.
 //
 // # Exposures
 //
