@@ -230,16 +230,17 @@ func BenchmarkMatchSemverStrict(b *testing.B) {
 }
 
 // worstRegexes are the costliest patterns found for RE2 in package regexp
-// (every thread alive at every byte, large Unicode classes), each grown to
-// MaxRegexProgram instructions.
+// (every thread alive at every byte, large Unicode classes), each grown
+// until the next repetition would break MaxRegexProgram or MaxPatternSize.
 func worstRegexes(tb testing.TB) map[string]*Matcher {
 	families := map[string]func(k int) string{
-		"classes": func(k int) string { return `(?:\pL|\pN){1,` + strconv.Itoa(k) + `}x` },
-		"optional class": func(k int) string {
-			return strings.Repeat(`[\pL\pN]?`, k) + "x"
+		"classes":   func(k int) string { return `(?:\pL|\pN){1,` + strconv.Itoa(k) + `}x` },
+		"big class": func(k int) string { return `(?:[\pL\pN\pM\pS\pP]|z){1,` + strconv.Itoa(k) + `}y` },
+		"optional big class": func(k int) string {
+			return strings.Repeat(`[\pL\pN\pM\pS\pP]?`, k) + "y"
 		},
-		"case folded": func(k int) string { return `(?i)` + strings.Repeat("a?", k) + "x" },
-		"word stars":  func(k int) string { return strings.Repeat(`\b\w*`, k) + "x" },
+		"case folded": func(k int) string { return `(?i)(?:\pL|k){1,` + strconv.Itoa(k) + `}y` },
+		"boundaries":  func(k int) string { return strings.Repeat(`(?:\b|\B)\pL?`, k) + "y" },
 		"dot stars":   func(k int) string { return strings.Repeat(".*a", k) + "x" },
 	}
 	out := map[string]*Matcher{}
@@ -252,8 +253,8 @@ func worstRegexes(tb testing.TB) map[string]*Matcher {
 			}
 			best = m
 		}
-		if best == nil || best.root.re.insts < MaxRegexProgram-8 {
-			tb.Fatalf("%s: no pattern near MaxRegexProgram", name)
+		if best == nil {
+			tb.Fatalf("%s: no pattern within the limits", name)
 		}
 		out[name] = best
 	}
@@ -262,10 +263,11 @@ func worstRegexes(tb testing.TB) map[string]*Matcher {
 
 // regexInputs are inputs of MaxRegexInput bytes.
 var regexInputs = map[string]string{
-	"a":   strings.Repeat("a", MaxRegexInput),
-	"ab":  strings.Repeat("ab", MaxRegexInput/2),
-	"a b": strings.Repeat("a ", MaxRegexInput/2),
-	"é":   strings.Repeat("é", MaxRegexInput/2),
+	"a":  strings.Repeat("a", MaxRegexInput),
+	"ab": strings.Repeat("ab", MaxRegexInput/2),
+	"a1": strings.Repeat("a1", MaxRegexInput/2),
+	"é":  strings.Repeat("é", MaxRegexInput/2),
+	"Ω1": strings.Repeat("Ω1", MaxRegexInput/3) + "a",
 }
 
 // BenchmarkMatchRegexWorst measures the costliest regular expression
@@ -305,7 +307,7 @@ func BenchmarkMatchContainsFoldWorst(b *testing.B) {
 // contains_ci that reads a whole attribute and fails, under any (so every
 // condition is evaluated).
 func BenchmarkMatchWorstAudience(b *testing.B) {
-	re := worstRegexes(b)["classes"]
+	re := worstRegexes(b)["big class"]
 	list := []Condition{leaf("k", OpMatches, re.root.re.re.String())}
 	for i := 1; len(list) < MaxConditions-1; i++ {
 		list = append(list, leaf("k", OpContainsCI, strings.Repeat("a", 1023)+"b"))
