@@ -43,7 +43,7 @@ type Collector struct {
 	mu     sync.Mutex
 	labels map[string][]*dto.LabelPair // label pairs by series key, kept across scrapes
 
-	sources   []Source
+	sources     []Source
 	duration    *prometheus.Desc
 	fallbacks   *prometheus.Desc
 	transitions *prometheus.Desc
