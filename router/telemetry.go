@@ -66,7 +66,7 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, latencyHisto
 		}
 	}
 	requests, e := m.Int64ObservableCounter("varroute.requests", metric.WithUnit("{request}"),
-		metric.WithDescription("Requests routed, by plan, revision, rule, assigned variant, reason (rule, default, no-key) and outcome (ok, fallback, error). Failures of the assigned variant are the requests whose outcome is not ok."))
+		metric.WithDescription("Requests routed, by plan, revision, rule, assigned variant, reason (rule, default, no-key) and outcome (ok, fallback, error, circuit-open). Failures of the assigned variant are the requests whose outcome is not ok."))
 	keep(e)
 	busy, e := m.Float64ObservableCounter("varroute.request.duration.sum", metric.WithUnit("s"),
 		metric.WithDescription("Sum of the requests' latencies (decision to response, fallbacks included), by the attributes of varroute.requests: divided by varroute.requests it is the mean latency."))

@@ -64,7 +64,7 @@ func NewCollector(opts Options, sources ...Source) *Collector {
 	c := &Collector{
 		sources: slices.Clone(sources),
 		duration: prometheus.NewDesc(name("request_duration_seconds"),
-			"Requests routed and their latency from the decision to the response (fallbacks included), by plan, plan revision, rule (\"default\" for the default split), assigned variant, reason (rule, default, no-key) and outcome (ok, fallback, error). Its count is the number of requests.",
+			"Requests routed and their latency from the decision to the response (fallbacks included), by plan, plan revision, rule (\"default\" for the default split), assigned variant, reason (rule, default, no-key) and outcome (ok, fallback, error, circuit-open). Its count is the number of requests.",
 			requestLabels, nil),
 		fallbacks: prometheus.NewDesc(name("fallbacks_total"),
 			"Requests that a fallback served, by plan, plan revision, assigned variant and the variant that served.",
