@@ -147,10 +147,16 @@ func attrString(s attribute.Set) string {
 	return b.String()
 }
 
+// TestNoSDKNoAllocs: with the default (no-op) global providers, no span is
+// made, no synchronous instrument records, and Predict allocates nothing.
 func TestNoSDKNoAllocs(t *testing.T) {
-	// With the default (no-op) global providers, telemetry costs nothing.
 	r := newRouter(t, canaryPlan(), canaryVariants())
 	if r.tel.tracing || r.tel.duration != nil {
 		t.Fatal("tracing or the synchronous histogram is on without an SDK")
+	}
+	ctx := context.Background()
+	u := Unit{Key: "user-1", Attrs: audience.Attributes{audience.String("location", "texas")}}
+	if n := testing.AllocsPerRun(100, func() { _, _ = r.Predict(ctx, u, "in") }); n != 0 && !raceEnabled {
+		t.Errorf("Predict without an SDK: %v allocs, want 0", n)
 	}
 }

@@ -105,9 +105,9 @@ func (p *Picker) Pick(k uint64) int {
 	return p.index[best]
 }
 
-// Below reports whether key hash k falls in the lowest fraction of the
-// seed's hash space: a sticky sample of percent of all keys. Raising percent
-// only adds keys.
+// Below reports whether key hash k, mixed with seed, falls below threshold:
+// a sticky sample of the keys whose share is threshold/2^64 (see Threshold,
+// which converts a percentage). Raising the threshold only adds keys.
 func Below(k, seed uint64, threshold uint64) bool { return Mix(k^seed) < threshold }
 
 // Threshold converts a percentage in [0, 100] to a Below threshold.
