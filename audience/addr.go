@@ -36,7 +36,11 @@ func ipValue(v *Value) (ip, bool) {
 // "::", an optional embedded IPv4 tail and an optional non-empty %zone),
 // but without allocating, even on error, and dropping the zone.
 func parseIP(s string) (ip, bool) {
-	for i := 0; i < len(s); i++ {
+	// The first '.', ':' or '%' of an address comes within its first five
+	// bytes ("255." or "ffff:"); netip.ParseAddr refuses a string whose
+	// first one comes later, so a long string is refused without reading
+	// it all.
+	for i := 0; i < len(s) && i < 5; i++ {
 		switch s[i] {
 		case '.':
 			a, ok := parseIPv4(s)

@@ -321,3 +321,35 @@ func BenchmarkMatchWorstAudience(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatchPerKiB measures the operators other than matches on a 1 KiB
+// attribute, ASCII and two-byte runes, each at its slowest (a failing
+// search that reads the whole attribute): the per-byte cost of the
+// conditions the limits do not bound by size.
+func BenchmarkMatchPerKiB(b *testing.B) {
+	long := strings.Repeat("a", 1023) + "b"
+	ops := map[string]Condition{
+		"equals":       leaf("k", OpEquals, strings.Repeat("a", 1024)),
+		"equals_ci":    leaf("k", OpEqualsCI, strings.Repeat("A", 1024)),
+		"in":           leafs("k", OpIn, "x", "y"),
+		"in_ci":        leafs("k", OpInCI, "x", "y"),
+		"contains":     leaf("k", OpContains, long),
+		"contains_ci":  leaf("k", OpContainsCI, long),
+		"ends_with_ci": leaf("k", OpEndsWithCI, strings.Repeat("A", 1024)),
+		"semver_gt":    leaf("k", OpSemverGreater, "1.0.0"),
+		"after":        leaf("k", OpAfter, "2026-01-01"),
+		"in_cidr":      leafs("k", OpInCIDR, "::/0"),
+	}
+	inputs := map[string]string{"ascii": strings.Repeat("a", 1024), "é": strings.Repeat("é", 512)}
+	for name, c := range ops {
+		m := mustCompile(b, c)
+		for in, s := range inputs {
+			b.Run(name+"/"+in, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					m.Match(Attributes{String("k", s)})
+				}
+			})
+		}
+	}
+}
