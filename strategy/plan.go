@@ -67,6 +67,16 @@ const (
 	MaxRules = 1000
 	// MaxArms is the largest number of arms (variants) one split may have.
 	MaxArms = 10000
+	// MaxRuleConditions bounds the conditions a decision may test: the
+	// conditions of each rule's audience, summed over the rules (an
+	// audience used by two rules counts twice).
+	MaxRuleConditions = 1024
+	// MaxRuleRegexes bounds the regular expressions (op matches) a
+	// decision may run, counted like MaxRuleConditions. One costs up to a
+	// few milliseconds at the audience limits (a program of
+	// audience.MaxRegexProgram instructions over audience.MaxRegexInput
+	// bytes), so it is this limit that bounds a decision's worst case.
+	MaxRuleRegexes = 8
 )
 
 // A Rule routes the units of one audience to a split.

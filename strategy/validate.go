@@ -100,6 +100,9 @@ func (p Plan) validate() (map[string]*audience.Matcher, error) {
 	if len(p.Rules) > MaxRules {
 		return nil, fieldErr("rules", "%d rules, more than MaxRules (%d)", len(p.Rules), MaxRules)
 	}
+	if err := p.checkRuleCost(); err != nil {
+		return nil, err
+	}
 	ruleNames := make(map[string]bool, len(p.Rules))
 	for i, r := range p.Rules {
 		path := "rules[" + strconv.Itoa(i) + "]"
@@ -323,3 +326,50 @@ type unknownVariant string
 func (v unknownVariant) Error() string { return "unknown variant " + strconv.Quote(string(v)) }
 
 func (v unknownVariant) Is(target error) bool { return target == ErrUnknownVariant }
+
+// checkRuleCost sums, over the rules, the conditions and regular
+// expressions of each rule's audience, against MaxRuleConditions and
+// MaxRuleRegexes.
+func (p Plan) checkRuleCost() error {
+	type cost struct{ conds, regexes int }
+	costs := make(map[string]cost, len(p.Audiences))
+	for _, a := range p.Audiences {
+		var c cost
+		countConditions(&a.Conditions, &c.conds, &c.regexes)
+		costs[a.Name] = c
+	}
+	var conds, regexes int
+	for i, r := range p.Rules {
+		c := costs[r.Audience]
+		conds += c.conds
+		regexes += c.regexes
+		path := "rules[" + strconv.Itoa(i) + "].audience"
+		if conds > MaxRuleConditions {
+			return fieldErr(path, "the rules up to this one test %d conditions, more than MaxRuleConditions (%d)", conds, MaxRuleConditions)
+		}
+		if regexes > MaxRuleRegexes {
+			return fieldErr(path, "the rules up to this one run %d regular expressions, more than MaxRuleRegexes (%d)", regexes, MaxRuleRegexes)
+		}
+	}
+	return nil
+}
+
+// countConditions adds the conditions of c, leaves and compositions (all,
+// any, not) alike, to *conds, and its regular expressions to *regexes.
+func countConditions(c *audience.Condition, conds, regexes *int) {
+	if c.Key != "" || c.Op != "" || len(c.All) > 0 || len(c.Any) > 0 || c.Not != nil {
+		*conds++
+	}
+	if c.Op == audience.OpMatches {
+		*regexes++
+	}
+	for i := range c.All {
+		countConditions(&c.All[i], conds, regexes)
+	}
+	for i := range c.Any {
+		countConditions(&c.Any[i], conds, regexes)
+	}
+	if c.Not != nil {
+		countConditions(c.Not, conds, regexes)
+	}
+}

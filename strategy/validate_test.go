@@ -262,3 +262,30 @@ func TestPlanLimits(t *testing.T) {
 		t.Errorf("%d arms: %v, want the MaxArms error at default", len(q.Default), err)
 	}
 }
+
+func TestRuleCostLimits(t *testing.T) {
+	regex := audience.Audience{Name: "re", Conditions: audience.Condition{Key: "ua", Op: audience.OpMatches, Value: "bot"}}
+	p := strategy.Plan{Name: "p", Default: split("a", 100), Audiences: []audience.Audience{regex}}
+	for i := range strategy.MaxRuleRegexes + 1 {
+		p.Rules = append(p.Rules, strategy.Rule{Name: fmt.Sprint("r", i), Audience: "re", Split: split("a", 100)})
+	}
+	var pe *strategy.Error
+	if err := p.Validate(); !errors.As(err, &pe) || pe.Path != fmt.Sprintf("rules[%d].audience", strategy.MaxRuleRegexes) || !strings.Contains(err.Error(), "MaxRuleRegexes (8)") {
+		t.Errorf("%d regex rules: %v", len(p.Rules), err)
+	}
+	p.Rules = p.Rules[:strategy.MaxRuleRegexes]
+	if err := p.Validate(); err != nil {
+		t.Errorf("%d regex rules: %v", len(p.Rules), err)
+	}
+	wide := audience.Audience{Name: "wide", Conditions: audience.Condition{Any: make([]audience.Condition, 99)}}
+	for i := range wide.Conditions.Any {
+		wide.Conditions.Any[i] = audience.Condition{Key: "country", Op: audience.OpEquals, Value: fmt.Sprint("c", i)}
+	}
+	q := strategy.Plan{Name: "q", Default: split("a", 100), Audiences: []audience.Audience{wide}}
+	for i := range strategy.MaxRuleConditions/100 + 1 {
+		q.Rules = append(q.Rules, strategy.Rule{Name: fmt.Sprint("r", i), Audience: "wide", Split: split("a", 100)})
+	}
+	if err := q.Validate(); err == nil || !strings.Contains(err.Error(), "MaxRuleConditions (1024)") {
+		t.Errorf("%d rules of 100 conditions: %v", len(q.Rules), err)
+	}
+}
