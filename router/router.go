@@ -260,13 +260,14 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In) (Out, Outcom
 // entered; it exits v when the request is done. It reports retry when a
 // fallback of s was retired meanwhile.
 //
-// It reads the monotonic clock twice, for the latency (and the wall clock
-// once more only when exposures are logged): every request adds its latency
-// to the router's aggregates.
+// It reads the monotonic clock twice, for the latency, and the wall clock
+// only when exposures are logged (time.Now reads both clocks, and a clock
+// read is a visible share of a request): every request adds its latency to
+// the router's aggregates.
 func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *variant[In, Out], ch *assign.Choice, key string, in In, o *Outcome) (out Out, err error, retry bool) {
 	defer v.exit()
 	cctx, span := r.tel.startSpan(ctx, s.stats, &o.Decision)
-	start := time.Now()
+	start := r.clock.now() // monotonic only: one clock read, not time.Now's two
 	out, served, err := r.call(cctx, s, ch.Variant, in, o)
 	if served == stale {
 		if span != nil {
@@ -274,7 +275,7 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 		}
 		return out, nil, true
 	}
-	o.Latency = time.Since(start)
+	o.Latency = time.Duration(r.clock.now() - start)
 	o.Err = err
 	outcome := outcomeOK
 	switch {
@@ -294,7 +295,7 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 		r.mirror(cctx, s, o, ch.Shadows, served, in, out)
 	}
 	if r.expo != nil {
-		r.expose(ctx, start, key, o, outcome == outcomeCircuitOpen)
+		r.expose(ctx, time.Now().Add(-o.Latency), key, o, outcome == outcomeCircuitOpen)
 	}
 	for _, ob := range s.observers {
 		ob.Observe(ctx, *o)
