@@ -30,6 +30,30 @@
 // separates units without a key (no-key), which are not randomized. Label
 // values come from plans only; a unit key never appears.
 //
+// # One rollout over many replicas
+//
+// A Window is the other half: a rollout.Window that reads those series back
+// through Prometheus's HTTP API, so that one rollout.Rollout judges the
+// traffic of every replica. It sums a step's plan revision over the
+// replicas, leaves no-key units out, and answers rollout.ErrNotReady (the
+// controller then decides nothing) until every replica is scraped serving
+// the revision:
+//
+//	client, _ := api.NewClient(api.Config{Address: "http://prometheus:9090"})
+//	w, _ := varprom.NewWindow(varprom.WindowOptions{
+//		API:            v1.NewAPI(client),
+//		Targets:        `up{job="model"}`,
+//		Replicas:       20,
+//		ScrapeInterval: 15 * time.Second,
+//	})
+//	ro, _ := rollout.NewRollout(rollout.RolloutConfig{Window: w, Target: target, ...})
+//
+// The replicas follow the plan the controller publishes: a plan file each
+// one watches (planfile.Target and planfile.Watcher; a Kubernetes ConfigMap
+// volume is the reference case), with exactly one controller running (see
+// planfile.Target). examples/fleet runs the whole loop with a real
+// Prometheus.
+//
 // This package is its own module so that the core module does not depend on
 // the Prometheus client.
 package varprom

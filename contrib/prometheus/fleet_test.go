@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,17 +130,17 @@ func (f *fleet) runRollout(ctx context.Context, t *testing.T, w rollout.Window, 
 	return res
 }
 
-// startFleet starts the replicas and a Prometheus scraping them, and
-// returns a Window over it.
-func startFleet(t *testing.T, models map[string]sim) (*fleet, *promServer, *varprom.Window) {
+// startFleet starts the replicas and a Prometheus scraping them every
+// scrape interval, and returns a Window over it.
+func startFleet(t *testing.T, models map[string]sim, scrape time.Duration) (*fleet, *promServer, *varprom.Window) {
 	t.Helper()
 	f := newFleet(t, fleetReplicas, models, "v1")
-	prom := startPrometheus(t, f.addrs(), fleetScrape)
+	prom := startPrometheus(t, f.addrs(), scrape)
 	w, err := varprom.NewWindow(varprom.WindowOptions{
 		API:            prom.api,
 		Targets:        `up{job="varroute"}`,
 		Replicas:       fleetReplicas,
-		ScrapeInterval: fleetScrape,
+		ScrapeInterval: scrape,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestFleet(t *testing.T) {
 	start := time.Now()
 	defer func() { t.Logf("TestFleet wall time: %v", time.Since(start).Round(time.Second)) }()
 	same := sim{errRate: 0.01, median: 500 * time.Microsecond}
-	f, prom, w := startFleet(t, map[string]sim{"v1": same, "v2": same})
+	f, prom, w := startFleet(t, map[string]sim{"v1": same, "v2": same}, fleetScrape)
 
 	t.Run("A/A promotes", func(t *testing.T) {
 		f.setModels(map[string]sim{"v1": same, "v2": same})
@@ -206,32 +207,7 @@ func TestFleet(t *testing.T) {
 
 	t.Run("5% errors rolled back", func(t *testing.T) {
 		f.setModels(map[string]sim{"v1": same, "v2": {errRate: 0.05, median: same.median}})
-		const runs = 10
-		var lags []time.Duration
-		var served []int64
-		for i := range runs {
-			ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-			seed := uint64(2000 + i)
-			l := f.startLoad(seed, fleetRate, fleetNoKey)
-			res := f.runRollout(ctx, t, w, fleetConfig(fmt.Sprintf("errors-%d", seed)), nil)
-			n, first := l.variantRequests("v2")
-			l.halt()
-			cancel()
-			if res.status.State != rollout.StateRolledBack {
-				t.Fatalf("run %d: %v (%s), want rolled back", i, res.status.State, res.status.Reason)
-			}
-			f.servesBaseline(t, seed)
-			lag := res.settled.Sub(first)
-			lags, served = append(lags, lag), append(served, n)
-			fg := res.status.Figures
-			t.Logf("run %d: rolled back at %g%%: candidate %.2f%% errors (%d requests), baseline %.2f%%; %v from the candidate's first request to every replica on the baseline, %d requests on the candidate",
-				i, fg.Percent, 100*fg.Candidate.ErrorRate, fg.Candidate.Requests, 100*fg.Baseline.ErrorRate, lag.Round(time.Millisecond), n)
-		}
-		slices.Sort(lags)
-		slices.Sort(served)
-		t.Logf("MEASURE scrape %v, %d req/s, %d replicas: bad candidate to every replica on the baseline: median %v (min %v, max %v); requests on the candidate: median %d (min %d, max %d)",
-			fleetScrape, fleetRate, fleetReplicas, lags[runs/2].Round(time.Millisecond), lags[0].Round(time.Millisecond), lags[runs-1].Round(time.Millisecond),
-			served[runs/2], served[0], served[runs-1])
+		errorRuns(t, f, w, 10, 2000, fleetScrape)
 	})
 
 	t.Run("1.5x slower rolled back", func(t *testing.T) {
@@ -307,4 +283,61 @@ func TestFleet(t *testing.T) {
 			t.Fatal("no waiting event")
 		}
 	})
+}
+
+// errorRuns rolls a bad candidate out runs times (the fleet's models set by
+// the caller), checks that each run rolls back and leaves every replica on
+// the baseline, and reports the time from the candidate's first request to
+// the rollback decision and to every replica serving the baseline, and the
+// requests the candidate got meanwhile.
+func errorRuns(t *testing.T, f *fleet, w rollout.Window, runs int, seedBase uint64, scrape time.Duration) {
+	t.Helper()
+	var lags, decided []time.Duration
+	var served []int64
+	for i := range runs {
+		ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+		seed := seedBase + uint64(i)
+		l := f.startLoad(seed, fleetRate, fleetNoKey)
+		res := f.runRollout(ctx, t, w, fleetConfig(fmt.Sprintf("errors-%d", seed)), nil)
+		n, first := l.variantRequests("v2")
+		l.halt()
+		cancel()
+		if res.status.State != rollout.StateRolledBack {
+			t.Fatalf("run %d: %v (%s), want rolled back", i, res.status.State, res.status.Reason)
+		}
+		f.servesBaseline(t, seed)
+		lag, dec := res.settled.Sub(first), res.status.Changed.Sub(first)
+		lags, decided, served = append(lags, lag), append(decided, dec), append(served, n)
+		fg := res.status.Figures
+		t.Logf("run %d: rolled back at %g%%: candidate %.2f%% errors (%d requests), baseline %.2f%%; from the candidate's first request: %v to the decision, %v to every replica on the baseline; %d requests on the candidate",
+			i, fg.Percent, 100*fg.Candidate.ErrorRate, fg.Candidate.Requests, 100*fg.Baseline.ErrorRate,
+			dec.Round(time.Millisecond), lag.Round(time.Millisecond), n)
+	}
+	slices.Sort(lags)
+	slices.Sort(decided)
+	slices.Sort(served)
+	ms := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
+	t.Logf("MEASURE scrape %v, %d runs, %d replicas, %d req/s (%.0f%% without a key), MinSamples 1000, first step 20%%: "+
+		"first bad request -> decision median %v (min %v, max %v); -> every replica on the baseline median %v (min %v, max %v); requests on the bad candidate median %d (min %d, max %d)",
+		scrape, runs, fleetReplicas, fleetRate, 100*fleetNoKey,
+		ms(decided[runs/2]), ms(decided[0]), ms(decided[runs-1]), ms(lags[runs/2]), ms(lags[0]), ms(lags[runs-1]),
+		served[runs/2], served[0], served[runs-1])
+}
+
+// TestFleetMeasure measures, for several scrape intervals, how long a bad
+// candidate serves before every replica is back on the baseline. It runs
+// only with VARROUTE_MEASURE=1:
+//
+//	cd contrib/prometheus && VARROUTE_MEASURE=1 go test -run TestFleetMeasure -v -timeout 20m . | grep MEASURE
+func TestFleetMeasure(t *testing.T) {
+	if os.Getenv("VARROUTE_MEASURE") == "" {
+		t.Skip("set VARROUTE_MEASURE=1 to measure the time to roll a bad candidate back")
+	}
+	same := sim{errRate: 0.01, median: 500 * time.Microsecond}
+	for _, scrape := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second} {
+		t.Run(scrape.String(), func(t *testing.T) {
+			f, _, w := startFleet(t, map[string]sim{"v1": same, "v2": {errRate: 0.05, median: same.median}}, scrape)
+			errorRuns(t, f, w, 7, 5000+uint64(scrape/time.Millisecond), scrape)
+		})
+	}
 }
