@@ -51,27 +51,45 @@ func hasPrefixFold(s, prefix string) bool {
 	return ok
 }
 
-// foldPrefixLen matches prefix against the start of s rune by rune.
+// foldPrefixLen matches prefix against the start of s rune by rune, ASCII
+// bytes without decoding.
 func foldPrefixLen(s, prefix string) (int, bool) {
-	i := 0
-	for _, pr := range prefix {
+	i, j := 0, 0
+	for j < len(prefix) {
 		if i >= len(s) {
 			return 0, false
 		}
-		sr, w := utf8.DecodeRuneInString(s[i:])
+		if a, b := s[i], prefix[j]; a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if a != b && upperASCII(a) != upperASCII(b) {
+				return 0, false
+			}
+			i, j = i+1, j+1
+			continue
+		}
+		sr, sw := utf8.DecodeRuneInString(s[i:])
+		pr, pw := utf8.DecodeRuneInString(prefix[j:])
 		if !foldEqual(sr, pr) {
 			return 0, false
 		}
-		i += w
+		i, j = i+sw, j+pw
 	}
 	return i, true
 }
 
-// hasSuffixFold reports whether s ends with suffix, ignoring case.
+// hasSuffixFold reports whether s ends with suffix, ignoring case. A last
+// byte below utf8.RuneSelf is a whole rune (the last byte of a longer one
+// is a continuation byte), so ASCII compares without decoding.
 func hasSuffixFold(s, suffix string) bool {
 	for len(suffix) > 0 {
 		if len(s) == 0 {
 			return false
+		}
+		if a, b := s[len(s)-1], suffix[len(suffix)-1]; a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if a != b && upperASCII(a) != upperASCII(b) {
+				return false
+			}
+			suffix, s = suffix[:len(suffix)-1], s[:len(s)-1]
+			continue
 		}
 		pr, pw := utf8.DecodeLastRuneInString(suffix)
 		sr, sw := utf8.DecodeLastRuneInString(s)
@@ -81,6 +99,15 @@ func hasSuffixFold(s, suffix string) bool {
 		suffix, s = suffix[:len(suffix)-pw], s[:len(s)-sw]
 	}
 	return true
+}
+
+// upperASCII upper-cases an ASCII letter, which is canonFold of an ASCII
+// byte.
+func upperASCII(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - ('a' - 'A')
+	}
+	return b
 }
 
 // A foldPattern is the compiled operand of contains_ci: its runes, each
@@ -120,7 +147,12 @@ func (p *foldPattern) in(s string) bool {
 	}
 	k := 0
 	for _, r := range s {
-		c := canonFold(r)
+		c := r
+		if r < utf8.RuneSelf {
+			c = rune(upperASCII(byte(r)))
+		} else {
+			c = canonFold(r)
+		}
 		for k > 0 && c != p.runes[k] {
 			k = int(p.fail[k-1])
 		}

@@ -169,3 +169,36 @@ func naiveFoldPrefix(s, prefix string) bool {
 	}
 	return strings.EqualFold(s[:i], prefix)
 }
+
+// FuzzAffixFold checks starts_with_ci and ends_with_ci against their
+// definition with strings.EqualFold: the first (last) runes of s, as many
+// as the operand has, equal the operand ignoring case.
+func FuzzAffixFold(f *testing.F) {
+	f.Add("ΣΊΣΥΦΟΣ", "σίσυ")
+	f.Add("bo\u212a", "OK")
+	f.Add("\xffA\xfe", "\xfda\xfe")
+	f.Add("straße", "SSE")
+	f.Fuzz(func(t *testing.T, s, affix string) {
+		n := utf8.RuneCountInString(affix)
+		i := 0
+		for range n {
+			if i >= len(s) {
+				break
+			}
+			_, w := utf8.DecodeRuneInString(s[i:])
+			i += w
+		}
+		wantPrefix := utf8.RuneCountInString(s[:i]) == n && strings.EqualFold(s[:i], affix)
+		if got := hasPrefixFold(s, affix); got != wantPrefix {
+			t.Fatalf("hasPrefixFold(%q, %q) = %v, want %v", s, affix, got, wantPrefix)
+		}
+		rs := []rune(s)
+		wantSuffix := false
+		if len(rs) >= n {
+			wantSuffix = strings.EqualFold(string(rs[len(rs)-n:]), string([]rune(affix)))
+		}
+		if got := hasSuffixFold(s, affix); got != wantSuffix {
+			t.Fatalf("hasSuffixFold(%q, %q) = %v, want %v", s, affix, got, wantSuffix)
+		}
+	})
+}
