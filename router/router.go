@@ -343,17 +343,23 @@ func (r *Router[In, Out]) call(ctx context.Context, s *snapshot[In, Out], vi int
 		}
 		var out Out
 		var err error
-		if bc := s.breakers[vi]; bc == nil {
+		bc := s.breakers[vi]
+		switch {
+		case bc == nil:
 			out, err = v.call(ctx, in, r.timeout)
-		} else if ok, probe := v.br.allow(bc, r.clock.now); ok {
+		case v.br.state.Load() == stClosed && bc.rate == 0:
+			// The closed breaker's fast path: a load before the call, and
+			// one after a success.
 			out, err = v.call(ctx, in, r.timeout)
-			if err != nil && ctx.Err() != nil {
-				v.br.abandon(probe) // a call its caller cancelled says nothing of the variant
-			} else {
-				v.br.done(&r.clock, bc, v.name, err != nil, probe, r.logger)
+			if err == nil {
+				if v.br.fails.Load() != 0 {
+					v.br.fails.Store(0)
+				}
+			} else if ctx.Err() == nil {
+				v.br.done(&r.clock, bc, v.name, true, false, r.logger)
 			}
-		} else {
-			err = v.openErr
+		default:
+			r.callBreaker(ctx, v, bc, in, &out, &err)
 		}
 		if hops > 0 {
 			v.exit()
@@ -531,4 +537,20 @@ func inflight[In, Out any](reg map[string]*variant[In, Out]) int64 {
 		n += v.inflight.Load()
 	}
 	return n
+}
+
+// callBreaker calls v through its breaker when the breaker is not closed
+// or counts a failure rate: the probe, the refusal and the window are here.
+func (r *Router[In, Out]) callBreaker(ctx context.Context, v *variant[In, Out], bc *breakerConfig, in In, out *Out, err *error) {
+	ok, probe := v.br.allow(bc, r.clock.now)
+	if !ok {
+		*err = v.openErr
+		return
+	}
+	*out, *err = v.call(ctx, in, r.timeout)
+	if *err != nil && ctx.Err() != nil {
+		v.br.abandon(probe) // a call its caller cancelled says nothing of the variant
+		return
+	}
+	v.br.done(&r.clock, bc, v.name, *err != nil, probe, r.logger)
 }
