@@ -344,7 +344,7 @@ func BenchmarkMatchPerKiB(b *testing.B) {
 		"after":        leaf("k", OpAfter, "2026-01-01"),
 		"in_cidr":      leafs("k", OpInCIDR, "::/0"),
 	}
-	inputs := map[string]string{"ascii": strings.Repeat("a", 1024), "é": strings.Repeat("é", 512)}
+	inputs := map[string]string{"ascii": strings.Repeat("a", 1024), "é": strings.Repeat("é", 512), "日": strings.Repeat("日", 341) + "a"}
 	for name, c := range ops {
 		m := mustCompile(b, c)
 		for in, s := range inputs {

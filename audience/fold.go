@@ -16,6 +16,14 @@ func canonFold(r rune) rune {
 		}
 		return r
 	}
+	if r < foldTableSize {
+		return rune(foldTable[2*r])<<8 | rune(foldTable[2*r+1])
+	}
+	if r < 0x10a0 || 0x3000 <= r && r < 0xa640 || 0xac00 <= r && r < 0xd800 {
+		// The scripts of India and South-East Asia, CJK, kana, Yi and
+		// Hangul have no case (TestFoldTable checks every rune).
+		return r
+	}
 	m := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		m = min(m, f)
@@ -38,6 +46,11 @@ func foldHash(seed maphash.Seed, s string) uint64 {
 		if n > len(buf)-utf8.UTFMax {
 			h.Write(buf[:n])
 			n = 0
+		}
+		if r < utf8.RuneSelf {
+			buf[n] = upperASCII(byte(r))
+			n++
+			continue
 		}
 		n += utf8.EncodeRune(buf[n:], canonFold(r))
 	}
