@@ -302,8 +302,8 @@ func BenchmarkMatchContainsFoldWorst(b *testing.B) {
 }
 
 // BenchmarkMatchWorstAudience is the costliest audience the limits allow
-// against 1 KiB attributes (ASCII, and two-byte runes, which case folding
-// reads slowest): MaxConditions conditions, the regular expression budget
+// against 1 KiB attributes (ASCII, two-byte runes, and cased three-byte
+// runes, which case folding reads slowest): MaxConditions conditions, the regular expression budget
 // spent on one worst pattern, every other leaf a contains_ci that reads a
 // whole attribute and fails, under any (so every condition is evaluated).
 func BenchmarkMatchWorstAudience(b *testing.B) {
@@ -313,8 +313,11 @@ func BenchmarkMatchWorstAudience(b *testing.B) {
 		list = append(list, leaf("k", OpContainsCI, strings.Repeat("a", 1023)+"b"))
 	}
 	m := mustCompile(b, Condition{Any: list})
-	for _, in := range []string{"ab", "é"} {
-		s := regexInputs[in]
+	for in, s := range map[string]string{
+		"ab": regexInputs["ab"],
+		"é":  regexInputs["é"],
+		"ạ":  strings.Repeat("ạ", MaxRegexInput/3) + "a", // case folding's slowest
+	} {
 		b.Run(in, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -344,7 +347,12 @@ func BenchmarkMatchPerKiB(b *testing.B) {
 		"after":        leaf("k", OpAfter, "2026-01-01"),
 		"in_cidr":      leafs("k", OpInCIDR, "::/0"),
 	}
-	inputs := map[string]string{"ascii": strings.Repeat("a", 1024), "é": strings.Repeat("é", 512), "日": strings.Repeat("日", 341) + "a"}
+	inputs := map[string]string{
+		"ascii": strings.Repeat("a", 1024),
+		"é":     strings.Repeat("é", 512),
+		"日":     strings.Repeat("日", 341) + "a",
+		"ạ":     strings.Repeat("ạ", 341) + "a", // cased, three bytes, beyond the fold table
+	}
 	for name, c := range ops {
 		m := mustCompile(b, c)
 		for in, s := range inputs {
