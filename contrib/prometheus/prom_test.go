@@ -135,6 +135,7 @@ func (p *promServer) start() {
 		"--log.level=warn",
 	)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatalf("start prometheus: %v", err)
 	}

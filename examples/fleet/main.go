@@ -554,6 +554,7 @@ func startPrometheus(ctx context.Context, bin, dir string, targets []string, scr
 		"--log.level=warn",
 	)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
