@@ -169,8 +169,8 @@
 // conditions nested at most MaxNesting deep, regular expressions of at most
 // MaxPatternSize bytes whose programs have at most MaxRegexProgram
 // instructions together, each reading at most MaxRegexInput bytes (a longer
-// string does not match). Everything else costs at most a few nanoseconds
-// per byte of the attributes read, so one Match costs at most the sum of
+// string does not match). Every other operator costs time linear in the
+// bytes of the attribute it reads, so one Match costs at most the sum of
 // its conditions' bounds; BENCHMARKS.md has the worst cases measured.
 //
 // # Files

@@ -5,8 +5,8 @@ package audience
 // that reports one names the constant and its value.
 //
 // Match visits each condition at most once, and every operator but
-// matches costs at most a few nanoseconds per byte of the attribute it
-// reads (contains_ci is the slowest: one case fold per rune), plus a
+// matches costs time linear in the bytes of the attribute it reads (the
+// case-insensitive ones are the slowest: one case fold per rune), plus a
 // constant: sets are hash tables, in_cidr is a binary search per distinct
 // prefix length, no operator backtracks. A regular expression costs up to
 // (instructions of its program × bytes of input), so it is bounded twice:
