@@ -87,8 +87,8 @@ type TargetOptions struct {
 // Prometheus window in contrib/prometheus does). A Target writes that layout
 // directly, for replicas sharing a directory on one host, and for tests.
 //
-// A Target is safe for concurrent use; it starts no goroutine. Create one
-// with NewTarget.
+// A Target is safe for concurrent use; it starts no goroutine. Its zero
+// value is not usable: create one with NewTarget.
 type Target struct {
 	dir  string
 	file string

@@ -101,7 +101,7 @@ type WindowOptions struct {
 // biases the split between variants.
 //
 // Read is safe for concurrent use. A Window holds no goroutine and needs no
-// Close. Create one with NewWindow.
+// Close. Its zero value is not usable: create one with NewWindow.
 type Window struct {
 	api                v1.API
 	targets            string
