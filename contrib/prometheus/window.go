@@ -37,7 +37,8 @@ type WindowOptions struct {
 	// scrapes the routers' Collectors from. Only series of these targets
 	// count, and every one of them must be up and report the step's plan
 	// revision (varroute_plan_info) before Read returns evidence. Empty
-	// means DefaultTargets, every target.
+	// means DefaultTargets, every target: right only for a Prometheus that
+	// scrapes nothing but the replicas.
 	Targets string
 	// Replicas is the number of targets expected: Read is not ready while
 	// Targets selects fewer. Zero means at least one; negative is an
