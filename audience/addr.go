@@ -24,7 +24,7 @@ func mapped(hi, lo uint64) bool { return hi == 0 && lo>>32 == 0xffff }
 func ipValue(v *Value) (ip, bool) {
 	switch v.k {
 	case KindAddr:
-		return ip{hi: v.n, lo: v.m, v4: v.a&1 != 0 || mapped(v.n, v.m)}, true
+		return ip{hi: v.n, lo: v.m, v4: mapped(v.n, v.m)}, true
 	case KindString:
 		return parseIP(v.str())
 	}

@@ -41,10 +41,12 @@ func (k Kind) String() string {
 //
 // The zero Value has KindAny and behaves as an absent value.
 type Value struct {
-	p unsafe.Pointer // KindString: the bytes; KindStrings: the first element; KindTime: the *time.Location; KindAddr: the zone's bytes
+	// Four fields at most, 32 bytes: the compiler keeps such a struct in
+	// registers and builds it in place, while a fifth field would make
+	// every Attr literal go through a temporary copy.
+	p unsafe.Pointer // KindString: the bytes; KindStrings: the first element; KindTime: the *time.Location
 	n uint64         // string or list length; bool (0/1), int64, uint64, float64 bits; KindTime: Unix seconds; KindAddr: high half of As16
-	m uint64         // KindAddr: low half of As16
-	a uint32         // KindTime: nanoseconds; KindAddr: zone length<<1, | 1 for IPv4
+	m uint64         // KindTime: nanoseconds; KindAddr: low half of As16
 	k Kind
 }
 
@@ -84,31 +86,20 @@ func StringsValue(vs []string) Value {
 // location (for Time and String; matching compares instants only). The
 // monotonic clock reading, if any, is dropped. It does not allocate.
 func TimeValue(t time.Time) Value {
-	return Value{p: unsafe.Pointer(t.Location()), n: uint64(t.Unix()), a: uint32(t.Nanosecond()), k: KindTime}
+	return Value{p: unsafe.Pointer(t.Location()), n: uint64(t.Unix()), m: uint64(t.Nanosecond()), k: KindTime}
 }
 
-// AddrValue returns a Value of kind addr holding a, with its IPv6 zone if
-// it has one. The zero netip.Addr, which is no address, gives the zero
-// Value, which counts as missing. It does not allocate.
+// AddrValue returns a Value of kind addr holding a as in_cidr sees it: an
+// IPv4-mapped IPv6 address (::ffff:10.1.2.3) becomes the IPv4 address it
+// maps, and an IPv6 zone is dropped, so Addr returns a.Unmap().WithZone("").
+// The zero netip.Addr, which is no address, gives the zero Value, which
+// counts as missing. It does not allocate.
 func AddrValue(a netip.Addr) Value {
 	if !a.IsValid() {
 		return Value{}
 	}
 	b := a.As16()
-	zone := a.Zone()
-	v := Value{
-		n: beUint64(b[:8]),
-		m: beUint64(b[8:]),
-		a: uint32(len(zone)) << 1,
-		k: KindAddr,
-	}
-	if zone != "" {
-		v.p = unsafe.Pointer(unsafe.StringData(zone))
-	}
-	if a.Is4() {
-		v.a |= 1
-	}
-	return v
+	return Value{n: beUint64(b[:8]), m: beUint64(b[8:]), k: KindAddr}
 }
 
 func beUint64(b []byte) uint64 {
@@ -165,11 +156,11 @@ func (v Value) Time() time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return time.Unix(int64(v.n), int64(v.a)).In(loc)
+	return time.Unix(int64(v.n), int64(v.m)).In(loc)
 }
 
-// Addr returns v's address if v is of kind addr, and the zero netip.Addr
-// otherwise. An address with a zone allocates the zone's handle.
+// Addr returns v's address if v is of kind addr (IPv4 addresses as such,
+// even if given IPv4-mapped; no zone), and the zero netip.Addr otherwise.
 func (v Value) Addr() netip.Addr {
 	if v.k != KindAddr {
 		return netip.Addr{}
@@ -179,14 +170,7 @@ func (v Value) Addr() netip.Addr {
 		b[i] = byte(v.n >> (56 - 8*i))
 		b[8+i] = byte(v.m >> (56 - 8*i))
 	}
-	a := netip.AddrFrom16(b)
-	if v.a&1 != 0 {
-		return a.Unmap()
-	}
-	if zl := int(v.a >> 1); zl > 0 {
-		a = a.WithZone(unsafe.String((*byte)(v.p), zl))
-	}
-	return a
+	return netip.AddrFrom16(b).Unmap()
 }
 
 // Strings returns v's string list if v is of kind strings, and nil

@@ -27,7 +27,7 @@ func cmpInstant(a, b instant) int {
 func instantValue(v *Value) (instant, bool) {
 	switch v.k {
 	case KindTime:
-		return instant{int64(v.n), int32(v.a)}, true
+		return instant{int64(v.n), int32(v.m)}, true
 	case KindString:
 		return parseInstant(v.str())
 	}

@@ -150,9 +150,8 @@ func (n *node) test(v *Value) bool {
 }
 
 // equal reports whether attribute a equals operand b: strings and bools by
-// value within their kind, numbers by numeric value across kinds. Values
-// are passed by pointer: two of them by value take more registers than the
-// register ABI has, and would go through memory.
+// value within their kind, numbers by numeric value across kinds. The
+// attribute is passed by pointer, as Match reads it, in place.
 func equal(a, b *Value) bool {
 	switch b.k {
 	case KindString:
