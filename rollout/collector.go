@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -15,19 +16,28 @@ import (
 const maxRevisions = 16
 
 // A Collector is the default Window: an observer that counts, per plan
-// revision and variant, the requests, failures and latencies a router reports
-// (it implements router.Observer) and the metrics the application reports by
-// hand (RecordMetric). Observe allocates nothing and takes no lock on its
+// revision and variant, the requests, failures, latencies and distinct units
+// a router reports (it implements router.Observer) and the metrics the
+// application reports by hand (RecordMetric). Observe allocates nothing and takes no lock on its
 // hot path — an outcome of the current revision: atomic counters and an
 // exponential latency histogram per variant (the router's layout, see
 // router.Histogram). The first outcome of a new revision takes a lock and
 // allocates that revision's counters; the Collector keeps the last 16
 // revisions and forgets older ones.
 //
+// Units are counted from router.Outcome.UnitHash in bounded memory (at most
+// 1 MiB per revision): exactly up to about 92,000 units per revision, then
+// by hash sampling at a rate halved each time the sample fills, with a seed
+// of the Collector's own, so VariantWindow.Units is exact below that size and
+// an estimate with a relative error of about 1/sqrt(92,000/2) (0.5%) above
+// it. The sample is independent of assignment, so the controller's
+// sample-ratio test on the sampled units stays exact.
+//
 // A Collector is safe for concurrent use; create one with NewCollector.
 type Collector struct {
 	plan     string
 	variants []string
+	seed     uint64 // of the unit sketches
 
 	cur  atomic.Pointer[revisionAcc] // the revision most recently begun
 	mu   sync.Mutex                  // guards revs
@@ -36,8 +46,9 @@ type Collector struct {
 
 // revisionAcc holds the counters of one plan revision.
 type revisionAcc struct {
-	id  string
-	acc []variantAcc // by variant index
+	id    string
+	acc   []variantAcc // by variant index
+	units unitSketch
 }
 
 type variantAcc struct {
@@ -55,7 +66,7 @@ type variantAcc struct {
 // a key (router.ReasonNoKey) are not counted: those units are not randomized
 // between variants, so counting them would bias the comparison.
 func NewCollector(plan string, variants ...string) *Collector {
-	return &Collector{plan: plan, variants: append([]string(nil), variants...)}
+	return &Collector{plan: plan, variants: append([]string(nil), variants...), seed: rand.Uint64()}
 }
 
 func (c *Collector) index(variant string) int {
@@ -87,6 +98,7 @@ func (c *Collector) revision(rev string, create bool) *revisionAcc {
 	for i := range r.acc {
 		r.acc[i].latency = hist.New(hist.DefaultScale)
 	}
+	r.units.init(c.seed^mix64(uint64(len(c.revs))), len(c.variants))
 	if len(c.revs) == maxRevisions {
 		c.revs = append(c.revs[:0], c.revs[1:]...)
 	}
@@ -124,6 +136,7 @@ func (c *Collector) Observe(_ context.Context, o router.Outcome) {
 		a.errors.Add(1)
 	}
 	a.requests.Add(1)
+	r.units.add(o.UnitHash, i)
 }
 
 // RecordMetric adds one value of the user metric name — such as a business
@@ -169,10 +182,11 @@ func (c *Collector) Read(ctx context.Context, q Query) (Evidence, error) {
 	if r == nil {
 		return Evidence{}, nil
 	}
-	return Evidence{Baseline: r.read(c.index(q.Baseline)), Candidate: r.read(c.index(q.Candidate))}, nil
+	t := r.units.tab.Load() // one table, so both counts share a level
+	return Evidence{Baseline: r.read(c.index(q.Baseline), t), Candidate: r.read(c.index(q.Candidate), t)}, nil
 }
 
-func (r *revisionAcc) read(i int) VariantWindow {
+func (r *revisionAcc) read(i int, units *unitTable) VariantWindow {
 	if i < 0 {
 		return VariantWindow{}
 	}
@@ -182,6 +196,8 @@ func (r *revisionAcc) read(i int) VariantWindow {
 	w := VariantWindow{Errors: a.errors.Load()}
 	w.Latency = router.Histogram(a.latency.Snapshot())
 	w.Requests = a.requests.Load()
+	w.Units = units.count(i) << units.level
+	w.unitLevel = uint8(units.level)
 	a.mu.Lock()
 	if len(a.metrics) > 0 {
 		w.Metrics = make(map[string]MetricSums, len(a.metrics))

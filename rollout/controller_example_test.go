@@ -74,8 +74,8 @@ func ExampleRollout() {
 	fmt.Println("v2 now serves", r.Plan().Default.Weight("v2"), "percent")
 	// Output:
 	// 00:00: started at 5%
-	// 00:08: rolled-back at 0%
-	// candidate: 21 errors in 399 requests
+	// 00:45: rolled-back at 0%
+	// candidate: 138 errors in 2210 requests
 	// v2 now serves 0 percent
 }
 

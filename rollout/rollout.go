@@ -155,8 +155,10 @@ type Rollout struct {
 	// first read after Resume takes it).
 	offset        Evidence
 	offsetPending bool
-	stepRequests  int64 // requests of both variants in the step, at the last read
-	doneRequests  int64 // requests of both variants in the steps before
+	segs          []*segment // the evidence of each step so far, current last
+	metrics       []string   // guardrail metric names
+	stepRequests  int64      // requests of both variants in the step, at the last read
+	doneRequests  int64      // requests of both variants in the steps before
 	lastEvidence  time.Time
 	waiting       string
 	figures       Figures
@@ -206,14 +208,16 @@ func NewRollout(cfg RolloutConfig) (*Rollout, error) {
 	if steps == nil {
 		steps = []float64{1, 5, 25, 50, 100}
 	}
-	analysed := 0
-	for _, s := range steps {
-		if s < 100 {
-			analysed++
-		}
+	g := cfg.Guardrails
+	c := guardrailChecker{g: g, alpha: cfg.Alpha / float64(g.rollbackTests()), promoteAlpha: cfg.Alpha / float64(g.gateTests())}
+	r, err := newProgressive(cfg, steps, c, "rollout")
+	if err != nil {
+		return nil, err
 	}
-	alpha := cfg.Alpha / float64(max(analysed, 1)*cfg.Guardrails.tests())
-	return newProgressive(cfg, steps, guardrailChecker{g: cfg.Guardrails, alpha: alpha}, "rollout")
+	for _, m := range g.Metrics {
+		r.metrics = append(r.metrics, m.Name)
+	}
+	return r, nil
 }
 
 func newProgressive(cfg RolloutConfig, steps []float64, c checker, kind string) (*Rollout, error) {
@@ -366,6 +370,7 @@ func (r *Rollout) transition(now time.Time, evs *[]Event, kind EventKind, st Sta
 		r.revision, r.since = router.Revision(p), now
 		r.offset, r.offsetPending = Evidence{}, false
 		r.resetWindow(now)
+		r.segs = append(r.segs, newSegment(pct, now, r.metrics))
 	}
 	return nil
 }
@@ -413,7 +418,20 @@ func (r *Rollout) read(ctx context.Context, now time.Time, evs *[]Event) (ev Evi
 	if r.offsetPending {
 		r.offset, r.offsetPending = ev, false
 	}
-	return ev.Sub(r.offset), true
+	ev = ev.Sub(r.offset)
+	r.segs[len(r.segs)-1].add(now, ev)
+	return ev, true
+}
+
+// analysed returns the number of steps below 100%.
+func (r *Rollout) analysed() int {
+	n := 0
+	for _, s := range r.steps {
+		if s < 100 {
+			n++
+		}
+	}
+	return n
 }
 
 // Step evaluates the Rollout once: the first Step applies the first step's
@@ -451,7 +469,12 @@ func (r *Rollout) Step(ctx context.Context) error {
 		}
 		bw, cw := ev.Baseline, ev.Candidate
 		f.Baseline, f.Candidate = variantFigures(bw), variantFigures(cw)
-		v := r.check.check(&f, bw, cw, r.cfg.MinSamples)
+		next := r.step + 1
+		nextPct := 100.0
+		if next < len(r.steps) && (r.steps[next] < 100 || r.holdFull) {
+			nextPct = r.steps[next]
+		}
+		v := r.check.check(&f, checkInput{segs: r.segs, cur: ev, percent: f.Percent, next: nextPct, minSamples: r.cfg.MinSamples, steps: r.analysed()})
 		r.figures = f
 		switch {
 		case v.fail != "":
@@ -462,14 +485,27 @@ func (r *Rollout) Step(ctx context.Context) error {
 			r.state = StatePaused
 			r.record(now, evs, EventHalted, "halted: "+v.halt)
 			return nil
-		case f.Elapsed < r.cfg.MinDuration || !r.check.enough(bw, cw, r.cfg.MinSamples):
-			return nil // hold
+		case f.Elapsed < r.cfg.MinDuration:
+			r.figures.Holding = fmt.Sprintf("held for MinDuration (%v of %v)", f.Elapsed, r.cfg.MinDuration)
+			return nil
+		case bw.Requests < r.cfg.MinSamples && !r.holdFull, cw.Requests < r.cfg.MinSamples:
+			r.figures.Holding = fmt.Sprintf("fewer than %d requests per variant in this step", r.cfg.MinSamples)
+			return nil
+		case !v.pass:
+			r.figures.Holding = v.hold
+			return nil
 		}
-		passed := fmt.Sprintf("step %d (%g%%) healthy after %v: candidate %d requests, %.2f%% errors; baseline %d requests, %.2f%% errors",
+		passed := fmt.Sprintf("step %d (%g%%) passed after %v: candidate %d requests, %.2f%% errors; baseline %d requests, %.2f%% errors",
 			r.step, f.Percent, f.Elapsed, cw.Requests, 100*f.Candidate.ErrorRate, bw.Requests, 100*f.Baseline.ErrorRate)
-		next := r.step + 1
-		if next >= len(r.steps) || (r.steps[next] >= 100 && !r.holdFull) {
+		if v.promote && nextPct < 100 && !r.holdFull {
+			return r.transition(now, evs, EventPromoted, StatePromoted, r.step, 100,
+				passed+"; early success: every check's upper bound is below its promotion margin; promoted to 100%")
+		}
+		if nextPct >= 100 && !r.holdFull {
 			return r.transition(now, evs, EventPromoted, StatePromoted, min(next, len(r.steps)-1), 100, passed+"; promoted to 100%")
+		}
+		if next >= len(r.steps) {
+			return r.transition(now, evs, EventPromoted, StatePromoted, len(r.steps)-1, 100, passed+"; promoted to 100%")
 		}
 		return r.transition(now, evs, EventAdvanced, StateRunning, next, r.steps[next],
 			fmt.Sprintf("%s; now %g%%", passed, r.steps[next]))
@@ -500,6 +536,7 @@ func (r *Rollout) Resume() error {
 		r.state = StateRunning
 		r.resetWindow(now)
 		r.offsetPending = true
+		r.segs[len(r.segs)-1] = newSegment(r.steps[r.step], now, r.metrics)
 		r.record(now, evs, EventResumed, "resumed by hand; the step's window restarts")
 		return nil
 	})

@@ -196,6 +196,21 @@ func (g Guardrails) validate(path string) error {
 			return err
 		}
 	}
+	if err := finite(path+".ErrorMargin", g.ErrorMargin, "a relative margin >= 0"); err != nil {
+		return err
+	}
+	if g.ErrorMargin < 0 {
+		return badField(path+".ErrorMargin", "is %g, want a relative margin >= 0 (0.2 tolerates 20%% more errors)", g.ErrorMargin)
+	}
+	if err := checkRate(path+".ErrorSlack", g.ErrorSlack); err != nil {
+		return err
+	}
+	if err := finite(path+".MaxUnitLoss", g.MaxUnitLoss, "a fraction in (0, 1]"); err != nil {
+		return err
+	}
+	if g.MaxUnitLoss < 0 || g.MaxUnitLoss > 1 {
+		return badField(path+".MaxUnitLoss", "is %g, want a fraction in (0, 1]%s", g.MaxUnitLoss, percentHint(g.MaxUnitLoss))
+	}
 	return checkOpenUnit(path+".SRMAlpha", g.SRMAlpha, true, percentHint)
 }
 

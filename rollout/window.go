@@ -86,6 +86,11 @@ type VariantWindow struct {
 	// Units counts the distinct units seen, exactly or as a documented
 	// estimate (see Collector). Zero means the Window cannot tell.
 	Units int64
+
+	// unitLevel is the Collector's sampling level: Units>>unitLevel units
+	// were counted exactly, a sample of rate 2^-unitLevel (0 for a Window
+	// whose Units are exact).
+	unitLevel uint8
 }
 
 // Sub returns the figures accumulated between prev and w: w minus prev. The
@@ -94,10 +99,11 @@ type VariantWindow struct {
 // seen after prev.
 func (w VariantWindow) Sub(prev VariantWindow) VariantWindow {
 	d := VariantWindow{
-		Requests: w.Requests - prev.Requests,
-		Errors:   w.Errors - prev.Errors,
-		Latency:  w.Latency.Sub(prev.Latency),
-		Units:    w.Units - prev.Units,
+		Requests:  w.Requests - prev.Requests,
+		Errors:    w.Errors - prev.Errors,
+		Latency:   w.Latency.Sub(prev.Latency),
+		Units:     w.Units - prev.Units,
+		unitLevel: w.unitLevel,
 	}
 	if len(w.Metrics) > 0 {
 		d.Metrics = make(map[string]MetricSums, len(w.Metrics))

@@ -102,26 +102,42 @@ func MixtureRadius(variance, tau2, alpha float64) float64 {
 	case tau2 == 0:
 		return math.Inf(1)
 	}
+	return mixtureZ(variance, tau2, alpha) * math.Sqrt(variance)
+}
+
+// mixtureZ returns the root z of the equation of MixtureRadius, by Newton's
+// method safeguarded by bisection.
+func mixtureZ(variance, tau2, alpha float64) float64 {
 	r := tau2 / (variance + tau2)
 	sr := math.Sqrt(r)
 	target := -math.Log(alpha)
 	half := 0.5 * math.Log1p(-r) // log(1-r)/2 <= 0
-	g := func(z float64) float64 { return math.Ln2 + math.Log(normCDF(z*sr)) + half + z*z*r/2 }
 	// 1 <= 2*Phi <= 2 for z >= 0 brackets the root.
 	lo := math.Sqrt(math.Max(0, 2*(target-math.Ln2-half)/r))
 	hi := math.Sqrt(2 * (target - half) / r)
+	z := (lo + hi) / 2
 	for range 100 {
-		mid := (lo + hi) / 2
-		if g(mid) < target {
-			lo = mid
+		c := normCDF(z * sr)
+		g := math.Ln2 + math.Log(c) + half + z*z*r/2 - target
+		if g < 0 {
+			lo = z
 		} else {
-			hi = mid
+			hi = z
 		}
-		if hi-lo <= 1e-12*hi {
+		if hi-lo <= 1e-13*hi {
 			break
 		}
+		d := sr*math.Exp(-z*z*r/2)/math.Sqrt(2*math.Pi)/c + z*r
+		next := z - g/d
+		if !(next > lo && next < hi) {
+			next = (lo + hi) / 2
+		}
+		if math.Abs(next-z) <= 1e-13*z {
+			return next
+		}
+		z = next
 	}
-	return hi * math.Sqrt(variance)
+	return hi
 }
 
 // MixtureSampleSize returns the smallest number of observations n for which
@@ -143,26 +159,32 @@ func MixtureSampleSize(variance, gap, tau2, alpha float64) (int64, error) {
 		return 1, nil
 	}
 	ok := func(n float64) bool { return MixtureRadius(variance/n, tau2, alpha) <= gap }
-	hi := 1.0
-	for !ok(hi) {
-		hi *= 2
-		if hi > 9e18 {
+	// n = variance*(z/gap)^2, with z the root at n: a fixed point, since z
+	// changes slowly (logarithmically) with n.
+	n := 1.0
+	for range 50 {
+		z := mixtureZ(variance/n, tau2, alpha)
+		next := math.Max(1, math.Ceil(variance*z*z/(gap*gap)))
+		if next > 9e18 {
 			return 0, errorf(ErrInvalidInput, "mixture sample size: more than 9e18 observations")
 		}
-	}
-	lo := hi / 2
-	if hi == 1 {
-		return 1, nil
-	}
-	for hi-lo > 1 {
-		mid := math.Floor((lo + hi) / 2)
-		if ok(mid) {
-			hi = mid
-		} else {
-			lo = mid
+		if next == n {
+			break
 		}
+		n = next
 	}
-	return int64(hi), nil
+	// Settle on the smallest n that is ok, from the fixed point.
+	step := math.Max(1, math.Ceil(n*1e-3))
+	for !ok(n) {
+		n += step
+	}
+	for step >= 1 {
+		for n > 1 && ok(n-step) {
+			n -= step
+		}
+		step = math.Floor(step / 2)
+	}
+	return int64(n), nil
 }
 
 // binomialMixture are the concentrations of the Beta priors SequentialBinomial
@@ -219,4 +241,52 @@ func lbeta(a, b float64) float64 {
 	lb, _ := math.Lgamma(b)
 	lab, _ := math.Lgamma(a + b)
 	return la + lb - lab
+}
+
+// SequentialBinomialInterval returns the always-valid confidence interval of
+// a success probability after successes out of n trials: the p0 whose
+// SequentialBinomial p-value is above alpha. The true probability is outside
+// the interval at some n with probability at most alpha, however often it is
+// read. It returns [0, 1] for n = 0, and NaN, NaN for negative counts,
+// successes > n or alpha outside (0, 1).
+func SequentialBinomialInterval(successes, n int64, alpha float64) (lo, hi float64) {
+	if successes < 0 || successes > n || !(alpha > 0 && alpha < 1) {
+		return math.NaN(), math.NaN()
+	}
+	if n == 0 {
+		return 0, 1
+	}
+	inside := func(p0 float64) bool {
+		r, err := SequentialBinomial(successes, n, p0)
+		return err == nil && r.PValue > alpha
+	}
+	ph := float64(successes) / float64(n)
+	centre := math.Min(math.Max(ph, 1e-12), 1-1e-12)
+	if !inside(centre) {
+		return ph, ph // cannot happen for alpha < 1/2; the estimate itself
+	}
+	// The p-value falls as p0 moves away from the estimate on either side.
+	search := func(out float64) float64 {
+		in := centre
+		for range 100 {
+			mid := (in + out) / 2
+			if inside(mid) {
+				in = mid
+			} else {
+				out = mid
+			}
+			if math.Abs(in-out) <= 1e-10*math.Max(in, 1e-300) {
+				break
+			}
+		}
+		return in
+	}
+	lo, hi = 0, 1
+	if successes > 0 && !inside(1e-15) {
+		lo = search(1e-15)
+	}
+	if successes < n && !inside(1-1e-15) {
+		hi = search(1 - 1e-15)
+	}
+	return lo, hi
 }

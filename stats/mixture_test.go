@@ -241,3 +241,41 @@ func TestSequentialBinomialAA(t *testing.T) {
 	}
 	t.Logf("%d of %d A/A runs rejected", hits, runs)
 }
+
+func TestSequentialBinomialInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		x, n  int64
+		alpha float64
+	}{
+		{"half", 5000, 10000, 0.05},
+		{"rare", 30, 100000, 0.01},
+		{"none", 0, 1000, 0.05},
+		{"all", 1000, 1000, 0.05},
+		{"small", 3, 7, 0.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi := SequentialBinomialInterval(tc.x, tc.n, tc.alpha)
+			ph := float64(tc.x) / float64(tc.n)
+			if !(lo <= ph && ph <= hi && lo >= 0 && hi <= 1) {
+				t.Fatalf("[%v, %v] does not hold %v", lo, hi, ph)
+			}
+			// The ends are where the p-value crosses alpha.
+			for _, end := range []float64{lo, hi} {
+				if end == 0 || end == 1 {
+					continue
+				}
+				r, _ := SequentialBinomial(tc.x, tc.n, end)
+				if math.Abs(r.PValue-tc.alpha) > 1e-6*tc.alpha {
+					t.Errorf("p-value at %v = %v, want %v", end, r.PValue, tc.alpha)
+				}
+			}
+		})
+	}
+	if lo, hi := SequentialBinomialInterval(0, 0, 0.05); lo != 0 || hi != 1 {
+		t.Errorf("n = 0: [%v, %v]", lo, hi)
+	}
+	if lo, _ := SequentialBinomialInterval(2, 1, 0.05); !math.IsNaN(lo) {
+		t.Errorf("2 of 1: %v", lo)
+	}
+}

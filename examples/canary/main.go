@@ -137,7 +137,12 @@ func main() {
 		fmt.Printf("  %-9s %9d %7d %7.2f%% %10v %10v\n", v.name, v.vf.Requests, v.vf.Errors, 100*v.vf.ErrorRate,
 			v.vf.P50.Round(time.Microsecond), v.vf.P90.Round(time.Microsecond))
 	}
-	fmt.Printf("  error-rate test: always-valid p = %.3g; latency: %.2fx, always-valid p = %.3g; per-test alpha %.4f\n",
-		f.ErrorP, f.LatencyRatio, f.LatencyP, f.Alpha)
+	fmt.Printf("  latency ratio %.2fx; always-valid bounds on the candidate's harm over all steps (alpha %.4f each):\n", f.LatencyRatio, f.Alpha)
+	for _, c := range f.Checks {
+		if c.Ready && c.Name != "lost units" {
+			fmt.Printf("    %-13s estimate %+.4f, bounds [%+.4f, %+.4f]; rolls back when the lower is above %g, advances when the upper is below %.4f\n",
+				c.Name, c.Estimate, c.Lower, c.Upper, c.Limit, c.Margin)
+		}
+	}
 	fmt.Printf("  requests seen by this rollout before the rollback: %d\n", f.TotalRequests)
 }
