@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/varroute/varroute/internal/assign"
@@ -68,8 +67,8 @@ type planStats struct {
 // count is the number of requests.
 type cell struct {
 	h   atomic.Pointer[hist.Histogram]
-	set atomic.Pointer[attribute.Set]         // OpenTelemetry attributes, made at first use
-	rec atomic.Pointer[[]metric.RecordOption] // the same, as the synchronous histogram's option
+	obs atomic.Pointer[metric.MeasurementOption] // OpenTelemetry attributes, made at first use
+	rec atomic.Pointer[[]metric.RecordOption]    // the same, as the synchronous histogram's option
 }
 
 func newPlanStats(t *assign.Table, revision string) *planStats {
@@ -118,19 +117,19 @@ func (ps *planStats) record(ch *assign.Choice, outcome, served int, latency time
 	}
 }
 
-// requests yields every used cell with its labels.
-func (ps *planStats) requests() iter.Seq2[RequestMetrics, *cell] {
+// used yields every used cell with its labels (Latency left empty) and its
+// histogram.
+func (ps *planStats) used() iter.Seq2[RequestMetrics, *cell] {
 	return func(yield func(RequestMetrics, *cell) bool) {
 		for rule := -1; rule < len(ps.rules); rule++ {
 			for vi, v := range ps.variants {
 				for nk := range 2 {
 					for o := range numOutcomes {
 						c := &ps.cells[ps.cellIndex(rule, vi, nk == 1, o)]
-						h := c.h.Load()
-						if h == nil {
+						if c.h.Load() == nil {
 							continue
 						}
-						m := RequestMetrics{Plan: ps.plan, Revision: ps.revision, Variant: v, Reason: ReasonDefault, Outcome: outcomeNames[o], Latency: Histogram(h.Snapshot())}
+						m := RequestMetrics{Plan: ps.plan, Revision: ps.revision, Variant: v, Reason: ReasonDefault, Outcome: outcomeNames[o]}
 						if rule >= 0 {
 							m.Rule, m.Reason = ps.rules[rule], ReasonRule
 						}
@@ -142,6 +141,19 @@ func (ps *planStats) requests() iter.Seq2[RequestMetrics, *cell] {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// requests yields every used cell with its labels and a snapshot of its
+// latencies.
+func (ps *planStats) requests() iter.Seq[RequestMetrics] {
+	return func(yield func(RequestMetrics) bool) {
+		for m, c := range ps.used() {
+			m.Latency = Histogram(c.h.Load().Snapshot())
+			if !yield(m) {
+				return
 			}
 		}
 	}

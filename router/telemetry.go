@@ -127,16 +127,16 @@ func (t *telemetry) close() {
 // observe reports ps's aggregates to the observable instruments. Attribute
 // sets are made at the first collection of a cell and kept.
 func (ps *planStats) observe(o metric.Observer, requests metric.Int64Observable, busy metric.Float64Observable, fallbacks metric.Int64Observable) {
-	for rm, c := range ps.requests() {
-		set := c.set.Load()
-		if set == nil {
-			s := requestAttrs(&rm)
-			set = &s
-			c.set.Store(set)
+	for rm, c := range ps.used() {
+		opt := c.obs.Load()
+		if opt == nil {
+			o := metric.MeasurementOption(metric.WithAttributeSet(requestAttrs(&rm)))
+			opt = &o
+			c.obs.Store(opt)
 		}
-		opt := metric.WithAttributeSet(*set)
-		o.ObserveInt64(requests, rm.Latency.Count(), opt)
-		o.ObserveFloat64(busy, rm.Latency.Sum.Seconds(), opt)
+		n, sum := c.h.Load().Totals()
+		o.ObserveInt64(requests, n, *opt)
+		o.ObserveFloat64(busy, sum.Seconds(), *opt)
 	}
 	for vi := range ps.fallbacks {
 		row := ps.fallbacks[vi].Load()

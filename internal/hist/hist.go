@@ -144,6 +144,16 @@ func (h *Histogram) Add(d time.Duration) {
 	}
 }
 
+// Totals returns the number of durations counted and their sum, without
+// copying the buckets. It allocates nothing.
+func (h *Histogram) Totals() (count int64, sum time.Duration) {
+	count = h.zero.Load() + h.over.Load()
+	for i := range h.counts {
+		count += h.counts[i].Load()
+	}
+	return count, time.Duration(h.sum.Load())
+}
+
 // Snapshot returns the histogram's counts. Each counter is read atomically,
 // the counters one after another, so with concurrent Adds a snapshot may
 // miss part of an Add that is in progress (its sum but not its count). It
