@@ -316,9 +316,12 @@ func pooled(segs []*segment, f func(*segment) estimate) estimate {
 	var w, wv, n float64
 	for _, s := range segs {
 		e := f(s)
-		if !e.ok || !(e.variance > 0) {
+		if !e.ok || !(e.variance >= 0) {
 			continue
 		}
+		// Values without spread (a constant latency) are exact: give
+		// them a negligible variance rather than none.
+		e.variance = math.Max(e.variance, 1e-300)
 		w += 1 / e.variance
 		wv += e.value / e.variance
 		n += e.n

@@ -111,7 +111,7 @@ func mixtureZ(variance, tau2, alpha float64) float64 {
 	r := tau2 / (variance + tau2)
 	sr := math.Sqrt(r)
 	target := -math.Log(alpha)
-	half := 0.5 * math.Log1p(-r) // log(1-r)/2 <= 0
+	half := 0.5 * math.Log(variance/(variance+tau2)) // log(1-r)/2 <= 0, finite when r rounds to 1
 	// 1 <= 2*Phi <= 2 for z >= 0 brackets the root.
 	lo := math.Sqrt(math.Max(0, 2*(target-math.Ln2-half)/r))
 	hi := math.Sqrt(2 * (target - half) / r)
