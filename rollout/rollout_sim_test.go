@@ -355,10 +355,6 @@ func TestRolloutTinySamples(t *testing.T) {
 	}
 }
 
-
-
-
-
 // TestRolloutReplicas drives two routers (two replicas) from one Rollout: it
 // publishes each plan to both through strategy.Targets and reads a window fed by
 // both routers' observations.
