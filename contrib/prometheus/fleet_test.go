@@ -31,11 +31,23 @@ const (
 	fleetStepTick = 200 * time.Millisecond
 )
 
-// fleetConfig is the controller's configuration in the fleet tests: two
-// analysed steps held 3 s and 1,000 requests per variant at least.
+// fleetSpeedup is how many times faster than the wall clock the
+// controller's clock runs (RolloutConfig.Now). The controller buckets a
+// step's evidence by 5 minutes of its time and needs 10 buckets before it
+// judges; at 1200x a bucket lasts 250 ms of real time, so a rollout of
+// hours takes seconds. Prometheus and the replicas run on the wall clock:
+// the Window gets real times (see fastClock).
+const fleetSpeedup = 1200
+
+// fleetConfig is the controller's configuration in the fleet tests, its
+// durations in real time (runRollout scales them): two analysed steps held
+// 3 s at least, non-inferiority margins wide enough for seconds of traffic
+// (errors up to twice the baseline's, latency 1.1x, a fifth of the units
+// lost), no fallback (so that two identical versions are identical).
 func fleetConfig(name string) rollout.RolloutConfig {
 	plan := strategy.Canary("v1", "v2", 0)
 	plan.Name = name
+	plan.Fallbacks = nil
 	return rollout.RolloutConfig{
 		Baseline:    "v1",
 		Candidate:   "v2",
@@ -44,9 +56,29 @@ func fleetConfig(name string) rollout.RolloutConfig {
 		MinDuration: 3 * time.Second,
 		MinSamples:  1000,
 		Alpha:       0.01,
+		Guardrails:  rollout.Guardrails{ErrorMargin: 1, MaxUnitLoss: 0.2},
 		MaxWait:     2 * time.Minute,
 		Logger:      slog.New(slog.DiscardHandler),
 	}
+}
+
+// fastClock is the controller's clock: it runs k times faster than the wall
+// clock from start.
+type fastClock struct {
+	start time.Time
+	k     float64
+}
+
+func newFastClock(k float64) fastClock { return fastClock{start: time.Now(), k: k} }
+
+// Now returns the controller's time.
+func (c fastClock) Now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.start)) * c.k))
+}
+
+// real returns the wall-clock time of the controller's time t.
+func (c fastClock) real(t time.Time) time.Time {
+	return c.start.Add(time.Duration(float64(t.Sub(c.start)) / c.k))
 }
 
 // result is what one rollout over the fleet did.
@@ -55,7 +87,8 @@ type result struct {
 	events  []rollout.Event
 	plans   []strategy.Plan // every plan published, in order
 	final   strategy.Plan   // the last one
-	settled time.Time       // when every replica applied it
+	decided time.Time       // when the controller made its last transition (wall clock)
+	settled time.Time       // when every replica applied the last plan (wall clock)
 }
 
 func (r result) halted() bool {
@@ -75,13 +108,21 @@ func (r result) planAt(pct float64) (strategy.Plan, bool) {
 
 // runRollout runs a Rollout configured by cfg over the fleet, reading w,
 // stepping every fleetStepTick until it finishes or halts (or ctx ends),
-// and waits until every replica serves its last plan. during, if not nil,
-// is called after every Step.
+// and waits until every replica serves its last plan. The controller runs
+// on a fastClock: cfg's MinDuration and MaxWait are real times, scaled here.
+// during, if not nil, is called after every Step.
 func (f *fleet) runRollout(ctx context.Context, t *testing.T, w rollout.Window, cfg rollout.RolloutConfig, during func(*rollout.Rollout)) result {
 	t.Helper()
 	var mu sync.Mutex
 	var res result
-	cfg.Window = w
+	clk := newFastClock(fleetSpeedup)
+	cfg.Now = clk.Now
+	cfg.MinDuration *= fleetSpeedup
+	cfg.MaxWait *= fleetSpeedup
+	cfg.Window = rollout.WindowFunc(func(ctx context.Context, q rollout.Query) (rollout.Evidence, error) {
+		q.Since = clk.real(q.Since) // Prometheus keeps the wall clock
+		return w.Read(ctx, q)
+	})
 	cfg.Target = strategy.TargetFunc(func(p strategy.Plan) error {
 		if err := f.target.SetPlan(p); err != nil {
 			return err
@@ -95,7 +136,7 @@ func (f *fleet) runRollout(ctx context.Context, t *testing.T, w rollout.Window, 
 		mu.Lock()
 		res.events = append(res.events, e)
 		mu.Unlock()
-		t.Logf("%s %-11s %3g%%  %s", e.Time.Format("15:04:05.000"), e.Kind, e.Percent, e.Reason)
+		t.Logf("%s %-11s %3g%%  %s", time.Now().Format("15:04:05.000"), e.Kind, e.Percent, e.Reason)
 	}
 	ro, err := rollout.NewRollout(cfg)
 	if err != nil {
@@ -121,6 +162,7 @@ func (f *fleet) runRollout(ctx context.Context, t *testing.T, w rollout.Window, 
 		}
 	}
 	res.status = ro.Status()
+	res.decided = clk.real(res.status.Changed)
 	mu.Lock()
 	res.final = res.plans[len(res.plans)-1]
 	mu.Unlock()
@@ -306,7 +348,7 @@ func errorRuns(t *testing.T, f *fleet, w rollout.Window, runs int, seedBase uint
 			t.Fatalf("run %d: %v (%s), want rolled back", i, res.status.State, res.status.Reason)
 		}
 		f.servesBaseline(t, seed)
-		lag, dec := res.settled.Sub(first), res.status.Changed.Sub(first)
+		lag, dec := res.settled.Sub(first), res.decided.Sub(first)
 		lags, decided, served = append(lags, lag), append(decided, dec), append(served, n)
 		fg := res.status.Figures
 		t.Logf("run %d: rolled back at %g%%: candidate %.2f%% errors (%d requests), baseline %.2f%%; from the candidate's first request: %v to the decision, %v to every replica on the baseline; %d requests on the candidate",
@@ -317,7 +359,7 @@ func errorRuns(t *testing.T, f *fleet, w rollout.Window, runs int, seedBase uint
 	slices.Sort(decided)
 	slices.Sort(served)
 	ms := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
-	t.Logf("MEASURE scrape %v, %d runs, %d replicas, %d req/s (%.0f%% without a key), MinSamples 1000, first step 20%%: "+
+	t.Logf("MEASURE scrape %v, %d runs, %d replicas, %d req/s (%.0f%% without a key), first step 20%%: "+
 		"first bad request -> decision median %v (min %v, max %v); -> every replica on the baseline median %v (min %v, max %v); requests on the bad candidate median %d (min %d, max %d)",
 		scrape, runs, fleetReplicas, fleetRate, 100*fleetNoKey,
 		ms(decided[runs/2]), ms(decided[0]), ms(decided[runs-1]), ms(lags[runs/2]), ms(lags[0]), ms(lags[runs-1]),

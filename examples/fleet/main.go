@@ -21,6 +21,12 @@
 // users), and says how long v3 served and how many requests it got. It stops
 // everything it started and exits non-zero if a verdict is wrong.
 //
+// The controller's clock runs 1200 times faster than the wall clock (see
+// speedup): it judges a step on 5-minute buckets of evidence, and needs
+// hours of them at a real service's pace; here they pass in seconds. The
+// durations in the controller's messages are on its clock; the left column
+// is the wall clock.
+//
 // It needs Prometheus 2.40 or later (native histograms):
 //
 //	sudo apt-get install -y prometheus      # Debian, Ubuntu
@@ -223,7 +229,7 @@ func run(ctx context.Context, cfg config, bin string) (err error) {
 		fmt.Println()
 		say("== rollout of %s against %s (%s)", v.candidate, v.baseline, describe(v.baseline, v.candidate))
 		l.reset()
-		st, err := runRollout(ctx, target, window, v.baseline, v.candidate, say)
+		st, decided, err := runRollout(ctx, target, window, v.baseline, v.candidate, say)
 		if err != nil {
 			return err
 		}
@@ -249,8 +255,8 @@ func run(ctx context.Context, cfg config, bin string) (err error) {
 			v.candidate, f.Candidate.Requests, 100*f.Candidate.ErrorRate, f.Candidate.P50.Round(100*time.Microsecond), f.LatencyRatio)
 		if st.State == rollout.StateRolledBack {
 			n, first := l.served(v.candidate)
-			say("   %s served %d requests in %v, from its first request to every replica back on %s (scrape interval %v)",
-				v.candidate, n, settled.Sub(first).Round(time.Millisecond), v.baseline, cfg.scrape)
+			say("   %s served %d requests: %v from its first request to the rollback, %v to every replica back on %s (scrape interval %v)",
+				v.candidate, n, decided.Sub(first).Round(time.Millisecond), settled.Sub(first).Round(time.Millisecond), v.baseline, cfg.scrape)
 		}
 		if st.State != v.want {
 			return fmt.Errorf("rollout of %s: %v, want %v", v.candidate, st.State, v.want)
@@ -269,29 +275,57 @@ func describe(baseline, candidate string) string {
 	return fmt.Sprintf("%.0f%% errors against %.0f%%, %.1fx slower", 100*c.errRate, 100*b.errRate, float64(c.median)/float64(b.median))
 }
 
-// runRollout rolls candidate out over the fleet and returns its final status.
-func runRollout(ctx context.Context, target *planfile.Target, window rollout.Window, baseline, candidate string, say func(string, ...any)) (rollout.Status, error) {
+// speedup is how many times faster than the wall clock the controller's
+// clock runs. A Rollout buckets a step's evidence by 5 minutes of its clock
+// and judges a step once it has 10 buckets: the hours a real rollout takes.
+// At 1200x a bucket lasts 250 ms, so they take seconds here; the replicas
+// and Prometheus keep the wall clock, and the Window gets wall-clock times.
+const speedup = 1200
+
+// fastClock runs speedup times faster than the wall clock from start.
+type fastClock struct{ start time.Time }
+
+func (c fastClock) Now() time.Time {
+	return c.start.Add(time.Since(c.start) * speedup)
+}
+
+// wall returns the wall-clock time of the controller's time t.
+func (c fastClock) wall(t time.Time) time.Time { return c.start.Add(t.Sub(c.start) / speedup) }
+
+// runRollout rolls candidate out over the fleet and returns its final status
+// and when (wall clock) it made its last transition.
+func runRollout(ctx context.Context, target *planfile.Target, window rollout.Window, baseline, candidate string, say func(string, ...any)) (rollout.Status, time.Time, error) {
+	clock := fastClock{start: time.Now()}
 	plan := strategy.Canary(baseline, candidate, 0)
+	plan.Fallbacks = nil // a failed request fails: the two versions compare alike
 	ro, err := rollout.NewRollout(rollout.RolloutConfig{
-		Target:      target,
-		Window:      window,
+		Target: target,
+		Window: rollout.WindowFunc(func(ctx context.Context, q rollout.Query) (rollout.Evidence, error) {
+			q.Since = clock.wall(q.Since)
+			return window.Read(ctx, q)
+		}),
 		Baseline:    baseline,
 		Candidate:   candidate,
 		Plan:        plan,
 		Steps:       []float64{20, 50, 100},
-		MinDuration: 3 * time.Second,
+		MinDuration: 3 * time.Second * speedup,
 		MinSamples:  1000,
 		Alpha:       0.01,
-		MaxWait:     time.Minute,
-		Logger:      slog.New(slog.DiscardHandler),
+		// Non-inferiority margins that seconds of traffic can show: errors
+		// up to twice the baseline's, a fifth of the units lost (the
+		// defaults need hours of this traffic).
+		Guardrails: rollout.Guardrails{ErrorMargin: 1, MaxUnitLoss: 0.2},
+		MaxWait:    time.Minute * speedup,
+		Now:        clock.Now,
+		Logger:     slog.New(slog.DiscardHandler),
 		OnEvent: func(e rollout.Event) {
 			say("%-11s %3g%%  %s", e.Kind, e.Percent, e.Reason)
 		},
 	})
 	if err != nil {
-		return rollout.Status{}, err
+		return rollout.Status{}, time.Time{}, err
 	}
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		if err := ro.Step(ctx); err != nil {
@@ -299,11 +333,11 @@ func runRollout(ctx context.Context, target *planfile.Target, window rollout.Win
 		}
 		st := ro.Status()
 		if st.State.Final() || st.State == rollout.StatePaused {
-			return st, nil
+			return st, clock.wall(st.Changed), nil
 		}
 		select {
 		case <-ctx.Done():
-			return st, ctx.Err()
+			return st, time.Time{}, ctx.Err()
 		case <-tick.C:
 		}
 	}
