@@ -117,6 +117,18 @@ func TestConfigValidation(t *testing.T) {
 		{"metric effect NaN", ro(func(c *rollout.RolloutConfig) {
 			c.Guardrails.Metrics = []rollout.MetricGuardrail{{Name: "a", Effect: nan}}
 		}), "rollout: RolloutConfig.Guardrails.Metrics[0].Effect is NaN, want a finite value > 0", false},
+		{"error margin negative", ro(func(c *rollout.RolloutConfig) { c.Guardrails.ErrorMargin = -0.1 }),
+			"rollout: RolloutConfig.Guardrails.ErrorMargin is -0.1, want a relative margin >= 0 (0.2 tolerates 20% more errors)", false},
+		{"error margin NaN", ro(func(c *rollout.RolloutConfig) { c.Guardrails.ErrorMargin = nan }),
+			"rollout: RolloutConfig.Guardrails.ErrorMargin is NaN, want a relative margin >= 0", false},
+		{"error slack percent", ro(func(c *rollout.RolloutConfig) { c.Guardrails.ErrorSlack = 2 }),
+			"rollout: RolloutConfig.Guardrails.ErrorSlack is 2, want a fraction in [0, 1] (2% is 0.02)", false},
+		{"max unit loss percent", ro(func(c *rollout.RolloutConfig) { c.Guardrails.MaxUnitLoss = 5 }),
+			"rollout: RolloutConfig.Guardrails.MaxUnitLoss is 5, want a fraction in (0, 1] (5% is 0.05)", false},
+		{"max unit loss negative", ro(func(c *rollout.RolloutConfig) { c.Guardrails.MaxUnitLoss = -0.05 }),
+			"rollout: RolloutConfig.Guardrails.MaxUnitLoss is -0.05, want a fraction in (0, 1]", false},
+		{"max wait negative", ro(func(c *rollout.RolloutConfig) { c.MaxWait = -time.Second }),
+			"rollout: RolloutConfig.MaxWait is -1s, want >= 0", false},
 		{"SRM alpha 1", ro(func(c *rollout.RolloutConfig) { c.Guardrails.SRMAlpha = 1 }),
 			"rollout: RolloutConfig.Guardrails.SRMAlpha is 1, want a value in (0, 1)", false},
 		{"SRM alpha Inf", ro(func(c *rollout.RolloutConfig) { c.Guardrails.SRMAlpha = -inf }),
@@ -209,6 +221,7 @@ func TestConfigLimits(t *testing.T) {
 				Steps: []float64{1e-9, 100}, Alpha: 0.999, MinSamples: 1,
 				Guardrails: rollout.Guardrails{
 					ErrorEffect: 1, MaxErrorRate: 1, LatencyEffect: 1e-9, MaxLatencyRatio: 1, SRMAlpha: 1e-12,
+					ErrorMargin: 1e9, ErrorSlack: 1, MaxUnitLoss: 1,
 					Metrics: []rollout.MetricGuardrail{{Name: "a", Effect: 1e-9}, {Name: "b", Effect: 1e9}},
 				},
 			})

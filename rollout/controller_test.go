@@ -111,9 +111,9 @@ func TestCollectorLatency(t *testing.T) {
 	}
 	// Without the zero and overflow values, the mean log latency is within
 	// ln(1.0433) of the exact one.
-	inRange := logSummary(router.Histogram{Scale: h.Scale, Offset: h.Offset, Counts: h.Counts})
-	if got, want := inRange.Mean(), logSum/float64(n); inRange.N() != 1000 || math.Abs(got-want) > math.Log(1.0433) {
-		t.Errorf("log summary n %d mean %v, want 1000 and %v", inRange.N(), got, want)
+	inRange := logMoments(router.Histogram{Scale: h.Scale, Offset: h.Offset, Counts: h.Counts})
+	if got, want := inRange.y/inRange.w, logSum/float64(n); inRange.w != 1000 || math.Abs(got-want) > math.Log(1.0433) {
+		t.Errorf("log moments n %v mean %v, want 1000 and %v", inRange.w, got, want)
 	}
 }
 
@@ -189,8 +189,19 @@ func TestCollectorConcurrent(t *testing.T) {
 
 func newBenchCollector() (*Collector, router.Outcome) {
 	c := NewCollector("canary/v2", "v1", "v2")
-	return c, router.Outcome{Decision: router.Decision{Plan: "canary/v2", Variant: "v2", Reason: router.ReasonDefault}, Served: "v2", Latency: 12 * time.Millisecond}
+	d := router.Decision{Plan: "canary/v2", Revision: router.Revision(strategy.Canary("v1", "v2", 5)), Variant: "v2", Reason: router.ReasonDefault}
+	return c, router.Outcome{Decision: d, Served: "v2", Latency: 12 * time.Millisecond, UnitHash: 0x9e3779b97f4a7c15}
 }
+
+// benchUnits are unit hashes for the benchmarks: 1M units, so that the
+// unit sketch grows and samples as it would in production.
+var benchUnits = func() []uint64 {
+	hs := make([]uint64, 1<<20)
+	for i := range hs {
+		hs[i] = mix64(uint64(i) + 1)
+	}
+	return hs
+}()
 
 func TestObserveAllocs(t *testing.T) {
 	c, o := newBenchCollector()
@@ -200,16 +211,28 @@ func TestObserveAllocs(t *testing.T) {
 	}
 	ctx := t.Context()
 	o.Failure = errors.New("x")
-	if n := testing.AllocsPerRun(100, func() { c.Observe(ctx, o); ro.Observe(ctx, o) }); n != 0 {
+	o.Decision.Revision = router.Revision(strategy.Canary("v1", "v2", 1))
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() {
+		o.UnitHash = benchUnits[i]
+		i++
+		c.Observe(ctx, o)
+		ro.Observe(ctx, o)
+	}); n != 0 {
 		t.Fatalf("Observe: %v allocs, want 0", n)
 	}
 }
 
+// BenchmarkObserve observes requests of a million units: counters,
+// histogram and the unit sketch.
 func BenchmarkObserve(b *testing.B) {
 	c, o := newBenchCollector()
 	ctx := b.Context()
 	b.ReportAllocs()
+	i := 0
 	for b.Loop() {
+		o.UnitHash = benchUnits[i&(len(benchUnits)-1)]
+		i++
 		c.Observe(ctx, o)
 	}
 }
@@ -218,8 +241,13 @@ func BenchmarkObserveParallel(b *testing.B) {
 	c, o := newBenchCollector()
 	ctx := b.Context()
 	b.ReportAllocs()
+	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
+		o := o
+		i := int(next.Add(1) << 18)
 		for pb.Next() {
+			o.UnitHash = benchUnits[i&(len(benchUnits)-1)]
+			i++
 			c.Observe(ctx, o)
 		}
 	})

@@ -115,15 +115,15 @@ func TestGuardrailVerdicts(t *testing.T) {
 		{name: "the error ceiling rolls back on a lower bound, not on the raw rate", minutes: 120, traffic: rates(2000, 0.2, 0.2),
 			cfg:  rollout.RolloutConfig{Guardrails: rollout.Guardrails{MaxErrorRate: 0.03, NoLatency: true}},
 			want: rollout.StateRolledBack, reason: "error rate ceiling"},
-		{name: "a rate just below the ceiling is not rolled back", minutes: 600, traffic: rates(2000, 0.029, 0.029),
+		{name: "a rate just below the ceiling is not rolled back", minutes: 600, traffic: rates(1000, 0.029, 0.029),
 			cfg:  rollout.RolloutConfig{Guardrails: rollout.Guardrails{MaxErrorRate: 0.03, NoLatency: true}},
 			want: rollout.StatePromoted},
 		{name: "a much better candidate is promoted early, skipping steps", minutes: 240, traffic: rates(2000, 0.05, 0),
 			cfg:  rollout.RolloutConfig{Guardrails: rollout.Guardrails{NoSRM: true}},
 			want: rollout.StatePromoted, reason: "early success"},
-		{name: "evidence carries across steps: an equal candidate advances, then is promoted", minutes: 600, traffic: rates(4000, 0.01, 0.01),
+		{name: "an equal candidate advances step by step", minutes: 600, traffic: rates(2000, 0.01, 0.01),
 			cfg:  rollout.RolloutConfig{Guardrails: rollout.Guardrails{NoSRM: true}},
-			want: rollout.StatePromoted, wantStep: 2, reason: "promoted to 100%"},
+			want: rollout.StatePromoted, wantStep: 4, reason: "promoted to 100%"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, tc.cfg)

@@ -79,15 +79,18 @@ type RolloutConfig struct {
 	// last step, if below 100, is followed by the promotion to 100%; a
 	// step of 100 is the promotion. Nil means 1, 5, 25, 50, 100.
 	Steps []float64
-	// MinDuration is how long each step is held at least. Zero means none;
-	// negative is an error.
+	// MinDuration is how long each step is held at least, whatever the
+	// evidence (a step whose pooled evidence already suffices otherwise
+	// advances as soon as it has MinSamples). Zero means none; negative is
+	// an error.
 	MinDuration time.Duration
-	// MinSamples is how many requests each of the two variants must have
-	// in a step's window before any verdict and before the step can pass.
-	// Zero means 100; negative is an error.
+	// MinSamples is how many requests each of the two variants must have,
+	// over the steps so far, before any verdict, and in a step's window
+	// before the step can pass. Zero means 100; negative is an error.
 	MinSamples int64
-	// Alpha bounds the probability of rolling back a candidate that is no
-	// worse than the baseline, over the whole rollout, in (0, 1). Zero
+	// Alpha bounds, over the whole rollout, the probability of rolling back
+	// a candidate no worse than the baseline, and, separately, of promoting
+	// one whose harm exceeds a margin (see the package doc), in (0, 1). Zero
 	// means 0.05.
 	Alpha float64
 	// Guardrails are the checks run on each step window.
@@ -114,13 +117,17 @@ type RolloutConfig struct {
 }
 
 // A Rollout is a progressive canary: it sends a growing share of units to a
-// candidate — 1%, 5%, 25%, 50%, 100% by default — holding each step for
-// MinDuration and MinSamples requests per variant while its Guardrails
-// compare the candidate with the baseline on that step's window. A healthy
-// step advances; a failed guardrail rolls back at once (every unit to the
-// baseline); a sample ratio mismatch halts it (paused) as broken
-// instrumentation. After the last step the candidate serves 100% with the
-// baseline as its fallback.
+// candidate — 1%, 5%, 25%, 50%, 100% by default — and moves to the next step
+// only on evidence: always-valid upper bounds on the candidate's harm, pooled
+// over the steps so far, below the margins the next share allows (see
+// Guardrails and the package doc), after MinDuration and with MinSamples
+// requests per variant in the step. A step without that evidence holds and
+// says what it waits for (Status.Figures.Holding, Needed). A lower bound on a
+// harm above zero rolls back at once (every unit to the baseline); a sample
+// ratio mismatch of units halts it (paused) as broken instrumentation; a
+// candidate shown within the promotion margins at any step is promoted at
+// once. After the last step the candidate serves 100% with the baseline as
+// its fallback.
 //
 // A Rollout changes nothing by itself: each Step (called by Run on a ticker
 // in production, by hand in tests) reads the clock and the window and makes
@@ -437,8 +444,10 @@ func (r *Rollout) analysed() int {
 // Step evaluates the Rollout once: the first Step applies the first step's
 // plan; later ones, while running, read the step's evidence (the requests
 // decided under the step's plan revision), roll back if a guardrail fails,
-// halt on a sample ratio mismatch, and advance (or promote) once the step
-// has been held MinDuration with MinSamples requests per variant. A Window
+// halt on a sample ratio mismatch, and advance once the step has been held
+// MinDuration with MinSamples requests per variant and every guardrail's
+// upper bound is below its margin for the next step — or promote at once
+// when every bound is below its promotion margin (early success). A Window
 // read that fails makes no decision: Status.Waiting says why, an
 // EventWaiting reports the first failure in a row, and after MaxWait without
 // evidence the Rollout halts. A paused or finished Rollout does nothing.
@@ -526,8 +535,9 @@ func (r *Rollout) Pause() error {
 }
 
 // Resume restarts a paused (or halted) Rollout at its current step, with a
-// fresh window: the step is held and checked again from now. It returns
-// ErrNotPaused unless the Rollout is paused.
+// fresh window: the step is held and checked again from now, its evidence so
+// far discarded (that of earlier steps is kept). It returns ErrNotPaused
+// unless the Rollout is paused.
 func (r *Rollout) Resume() error {
 	return r.op(func(now time.Time, evs *[]Event) error {
 		if r.state != StatePaused {

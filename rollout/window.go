@@ -122,22 +122,6 @@ func (w VariantWindow) ErrorRate() float64 {
 	return float64(w.Errors) / float64(w.Requests)
 }
 
-// logSummary returns the summary of ln(latency in seconds) over h, each
-// latency taken at its bucket's estimate (router.Histogram.Buckets): the
-// scale on which latencies are compared, since a slowdown multiplies them.
-func logSummary(h router.Histogram) stats.Summary {
-	var n int64
-	var sum, sumSq float64
-	for v, c := range h.Buckets() {
-		x := math.Log(max(v.Seconds(), 1e-9))
-		fc := float64(c)
-		n += c
-		sum += fc * x
-		sumSq += fc * x * x
-	}
-	return summaryOf(n, 0, sum, sumSq)
-}
-
 // MetricSums are the cumulative sums of one user metric, taken about Shift
 // (a value near the data) so that they keep their precision. The zero value
 // is empty.
