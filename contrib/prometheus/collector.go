@@ -235,19 +235,25 @@ func (c *Collector) dto(h router.Histogram) *dto.Histogram {
 	}
 	// One span from the first to the last non-empty bucket (the overflow
 	// bucket after the range included); empty buckets inside it are deltas.
-	counts := append(h.Counts[:len(h.Counts):len(h.Counts)], h.Overflow)
-	lo, hi := 0, len(counts)
-	for lo < hi && counts[lo] == 0 {
+	bucket := func(i int) int64 { // bucket i of the range, the overflow bucket after it
+		if i == len(h.Counts) {
+			return h.Overflow
+		}
+		return h.Counts[i]
+	}
+	lo, hi := 0, len(h.Counts)+1
+	for lo < hi && bucket(lo) == 0 {
 		lo++
 	}
-	for hi > lo && counts[hi-1] == 0 {
+	for hi > lo && bucket(hi-1) == 0 {
 		hi--
 	}
 	if lo < hi {
 		out.PositiveSpan = []*dto.BucketSpan{{Offset: proto.Int32(int32(h.Offset + lo + 1)), Length: proto.Uint32(uint32(hi - lo))}}
 		out.PositiveDelta = make([]int64, hi-lo)
 		var prev int64
-		for k, n := range counts[lo:hi] {
+		for k := range hi - lo {
+			n := bucket(lo + k)
 			out.PositiveDelta[k] = n - prev
 			prev = n
 		}
