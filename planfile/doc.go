@@ -6,6 +6,9 @@
 //     strategy.Targets fanning plans out — atomically;
 //   - Options and Change, which configure a Watcher and report what it
 //     applied; Summary, which formats a split for logs;
+//   - Target (NewTarget, SetPlan, Path), which publishes plans to a plan file
+//     atomically, in the layout of a Kubernetes ConfigMap volume, so that one
+//     controller drives the Watchers of every replica;
 //   - ErrTooLarge and ErrNotRegular, for files that are refused unread.
 //
 // Errors name where: a file that does not parse or validate, or that a
