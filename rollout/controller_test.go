@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -253,24 +254,39 @@ func BenchmarkObserveParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkRolloutStep measures a Step of a rollout that holds its first
+// step with 64 buckets of evidence: the read, the buckets, the pooled bounds
+// and the unit split.
 func BenchmarkRolloutStep(b *testing.B) {
-	clock := &stepClock{}
-	ro, err := NewRollout(RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Now: clock.Now, MinDuration: time.Hour})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ro, err := NewRollout(RolloutConfig{Target: strategy.Targets{}, Baseline: "v1", Candidate: "v2", Now: func() time.Time { return now },
+		MinDuration: 1000 * time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
+	ctx := b.Context()
+	_ = ro.Step(ctx)
 	_, o := newBenchCollector()
-	for i := range 10000 {
-		o.Decision.Variant = []string{"v1", "v2"}[i%2]
-		ro.Observe(b.Context(), o)
+	o.Decision.Revision = router.Revision(strategy.Canary("v1", "v2", 1))
+	u := 0
+	for range 64 * 5 { // 64 buckets of 5 minutes, 1,000 requests a minute
+		for i := range 1000 {
+			o.Decision.Variant = "v1"
+			if i%100 == 0 {
+				o.Decision.Variant = "v2"
+			}
+			o.UnitHash = benchUnits[u&(len(benchUnits)-1)]
+			u++
+			ro.Observe(ctx, o)
+		}
+		now = now.Add(time.Minute)
+		_ = ro.Step(ctx)
 	}
-	_ = ro.Step(b.Context())
+	if st := ro.Status(); st.State != StateRunning || !st.Figures.Checks[0].Ready {
+		b.Fatalf("%v, checks %+v", st.State, st.Figures.Checks)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = ro.Step(b.Context())
+		_ = ro.Step(ctx)
 	}
 }
-
-type stepClock struct{}
-
-func (stepClock) Now() time.Time { return time.Time{} }

@@ -312,6 +312,9 @@ func (r *Rollout) Observe(ctx context.Context, o router.Outcome) {
 // Keep the Decision from Serve's Outcome or from Router.Pin. Decisions of
 // other plans, of units without a key and of variants the Rollout does not
 // compare are ignored; so is every value when RolloutConfig.Window is set.
+// A value recorded after the controller has left the decision's step counts
+// in that step's revision but is not read any more: the controller judges
+// the steps it has left on what it read while they ran.
 func (r *Rollout) RecordMetric(d router.Decision, name string, value float64) {
 	if r.coll != nil {
 		r.coll.RecordMetric(d, name, value)
