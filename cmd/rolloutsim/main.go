@@ -30,7 +30,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -530,4 +529,3 @@ func poisson(rng *rand.Rand, m float64) int {
 	}
 }
 
-var _ = strings.Join
