@@ -17,11 +17,11 @@ import (
 // instructions over an attribute of MaxRegexInput bytes) and the rest of
 // MaxRuleConditions as substring searches of that attribute, in front of a
 // default split of MaxArms arms.
-func worstPlan(tb testing.TB) (strategy.Plan, map[string]router.Predictor[string, string]) {
+func worstPlan(tb testing.TB, family func(k int) string) (strategy.Plan, map[string]router.Predictor[string, string]) {
 	tb.Helper()
 	var pattern string
 	for k := 1; ; k++ { // grow the pattern while the audience limits accept it
-		p := `(?:\pL|\pN){1,` + strconv.Itoa(k) + `}x`
+		p := family(k)
 		if _, err := audience.Compile(audience.Audience{Name: "a", Conditions: audience.Condition{Key: "k", Op: audience.OpMatches, Value: p}}); err != nil {
 			break
 		}
@@ -66,17 +66,35 @@ func worstPlan(tb testing.TB) (strategy.Plan, map[string]router.Predictor[string
 // BenchmarkDecideWorst is the most a decision can cost under the plan
 // limits: every rule's regular expression runs to the end of a
 // MaxRegexInput-byte attribute and fails, then MaxArms arms are scored.
+//
+// The regular expressions are the costliest families the audience
+// benchmarks found; the inputs are ASCII and cased three-byte runes (case
+// folding's slowest).
 func BenchmarkDecideWorst(b *testing.B) {
-	p, vs := worstPlan(b)
-	r, err := router.New(router.Config[string, string]{Variants: vs, Plan: p})
-	if err != nil {
-		b.Fatal(err)
+	families := map[string]func(k int) string{
+		"classes":   func(k int) string { return `(?:\pL|\pN){1,` + strconv.Itoa(k) + `}x` },
+		"big-class": func(k int) string { return `(?:[\pL\pN\pM\pS\pP]|z){1,` + strconv.Itoa(k) + `}y` },
 	}
-	u := router.Unit{Key: "user-1", Attrs: audience.Attributes{audience.String("k", strings.Repeat("a", audience.MaxRegexInput))}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if d := r.Decide(u); d.Rule != "" {
-			b.Fatal("a rule matched")
+	inputs := map[string]string{
+		"ascii": strings.Repeat("a", audience.MaxRegexInput),
+		"cased": strings.Repeat("ạ", audience.MaxRegexInput/3) + "a",
+	}
+	for fam, build := range families {
+		p, vs := worstPlan(b, build)
+		r, err := router.New(router.Config[string, string]{Variants: vs, Plan: p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for in, s := range inputs {
+			b.Run(fam+"/"+in, func(b *testing.B) {
+				u := router.Unit{Key: "user-1", Attrs: audience.Attributes{audience.String("k", s)}}
+				b.ReportAllocs()
+				for b.Loop() {
+					if d := r.Decide(u); d.Rule != "" {
+						b.Fatal("a rule matched")
+					}
+				}
+			})
 		}
 	}
 }
