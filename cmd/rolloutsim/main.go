@@ -528,4 +528,3 @@ func poisson(rng *rand.Rand, m float64) int {
 		k++
 	}
 }
-
