@@ -1,19 +1,34 @@
 // Command rolloutsim checks the rollout controller's statistical guarantees
 // (issue 16) by simulation, through the public API: each run builds a router
-// and a rollout.Rollout on a fake clock, sends synthetic traffic of units whose
-// keys are drawn from the run's own seed, decides each unit with the router
-// (Router.Decide, once per unit and plan revision), and feeds the outcomes to
+// and a rollout.Rollout with default guardrails (α = 0.05, steps 1, 5, 25, 50,
+// 100%) on a fake clock, sends synthetic traffic of units whose keys are drawn
+// from the run's own seed, decides each unit with the router (Router.Decide,
+// once per unit and plan revision), and feeds the outcomes to
 // Rollout.Observe, stepping the controller every simulated minute until it
-// promotes, rolls back, halts, or the horizon passes.
+// promotes, rolls back, halts, or 24 simulated hours pass.
 //
-// Every row runs at least 500 independent runs (seeds drawn per run from the
-// -seed flag, printed so that a table can be reproduced) over GOMAXPROCS
-// workers, and prints the rate of its event with a 95% Clopper–Pearson
-// interval, the verdict counts, and the median time and requests to the
-// verdict:
+// The base traffic: 500 requests a minute (Poisson), each from a unit drawn
+// uniformly from 1,000,000; 1% errors in both variants; lognormal latencies
+// (median 20 ms, σ 0.5); an absolute error ceiling of 3% in the A/A rows.
+// Variations: a shared daily cycle of ±50% on traffic and error rates (from
+// a random hour); 5% of latencies multiplied by a Pareto(1.2) factor; error
+// bursts in each variant independently (on average one an hour, about 5
+// minutes at 10%); units' activity Pareto(1.1)-distributed over 200,000
+// (sticky heavy users); 5% of the candidate's units (by hash) missing from
+// the telemetry.
+//
+// Every row runs at least 500 independent runs (1,000 for the MixtureSPRT
+// rows), seeds drawn per run from the -seed flag (printed, so that a table
+// can be reproduced; the Collector's unit sampling has a seed of its own,
+// which matters only above ~92,000 units in a step), over -workers
+// goroutines, and prints the rate of its event with a 95% Clopper–Pearson
+// interval, whether it meets the row's target, the verdict counts, and the
+// median time and requests to the verdict; it exits with status 1 if a row
+// misses its target.
 //
 //	go run ./cmd/rolloutsim                 # the full table, as markdown
-//	go run ./cmd/rolloutsim -runs 100 -rows 'A/A'
+//	go run ./cmd/rolloutsim -runs 100 -rows 'A/A' -v
+//	go run ./cmd/rolloutsim -rows bursts -trace 12934385530880700995
 package main
 
 import (
