@@ -41,7 +41,10 @@
 // BenjaminiHochberg (false discovery rate) on the p-values.
 //
 // Watching a test continuously: MixtureSPRT, whose p-value stays valid at
-// every look.
+// every look once each group has MixtureMinN (30) values; MixtureRadius for
+// always-valid bounds (confidence sequences) and MixtureSampleSize for the
+// data they need; SequentialBinomial and SequentialBinomialInterval for a
+// split (sample-ratio checks), exact at every look.
 //
 //	Lambda = sqrt(V/(V+tau2)) exp(tau2 d^2 / (2V(V+tau2))),  p = min(1, 1/Lambda)
 //
