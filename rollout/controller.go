@@ -28,7 +28,7 @@ func (f StepperFunc) Step(ctx context.Context) error { return f(ctx) }
 // then returns ctx's error (context.Canceled or DeadlineExceeded). It is the
 // production driver of a controller:
 //
-//	go func() { _ = strategy.Run(ctx, 10*time.Second, rollout) }()
+//	go func() { _ = rollout.Run(ctx, 10*time.Second, ro, func(err error) { log.Print(err) }) }()
 //
 // and the caller, who owns ctx, stops it by cancelling ctx. An error returned
 // by Step is passed to onErr when onErr is not nil, and Run goes on: a
