@@ -112,7 +112,10 @@ func TestBreakerHangingVariant(t *testing.T) {
 		time.Sleep(5 * time.Second)
 		goroutines := runtime.NumGoroutine()
 		time.Sleep(5 * time.Second)
-		if g := runtime.NumGoroutine(); g > goroutines {
+		// Thousands of requests were assigned to v3 meanwhile: calls left
+		// behind would add one goroutine each. A few may come and go for
+		// reasons of the runtime's own.
+		if g := runtime.NumGoroutine(); g > goroutines+5 {
 			t.Errorf("goroutines grew from %d to %d while the breaker was open", goroutines, g)
 		}
 		v3.set(nil, false) // v3 recovers
