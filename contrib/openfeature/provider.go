@@ -349,37 +349,9 @@ func appendAttrs(dst audience.Attributes, flatCtx openfeature.FlattenedContext) 
 		if k == openfeature.TargetingKey {
 			continue
 		}
-		switch x := v.(type) {
-		case string:
-			dst = append(dst, audience.String(k, x))
-		case bool:
-			dst = append(dst, audience.Bool(k, x))
-		case int:
-			dst = append(dst, audience.Int64(k, int64(x)))
-		case int8:
-			dst = append(dst, audience.Int64(k, int64(x)))
-		case int16:
-			dst = append(dst, audience.Int64(k, int64(x)))
-		case int32:
-			dst = append(dst, audience.Int64(k, int64(x)))
-		case int64:
-			dst = append(dst, audience.Int64(k, x))
-		case uint:
-			dst = append(dst, audience.Uint64(k, uint64(x)))
-		case uint8:
-			dst = append(dst, audience.Uint64(k, uint64(x)))
-		case uint16:
-			dst = append(dst, audience.Uint64(k, uint64(x)))
-		case uint32:
-			dst = append(dst, audience.Uint64(k, uint64(x)))
-		case uint64:
-			dst = append(dst, audience.Uint64(k, x))
-		case float32:
-			dst = append(dst, audience.Float64(k, float64(x)))
-		case float64:
-			dst = append(dst, audience.Float64(k, x))
-		case []string:
-			dst = append(dst, audience.Strings(k, x...))
+		switch v.(type) {
+		case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, []string:
+			dst = append(dst, audience.Any(k, v)) // the kinds audiences match, converted as everywhere else
 		}
 	}
 	return dst
