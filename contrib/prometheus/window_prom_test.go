@@ -211,7 +211,18 @@ func TestWindowReadsPrometheus(t *testing.T) {
 		if err := down.srv.Shutdown(sctx); err != nil {
 			t.Fatal(err)
 		}
-		_, err := readUntil(ctx, w, q, func(_ rollout.Evidence, err error) bool { return err != nil })
+		// Until Prometheus has scraped the target once more, Read may still
+		// succeed; for a moment it may see the failed scrape's stale markers
+		// (the target's plan_info gone) before its up series says 0. Every
+		// error on the way must be not ready and name the target; the last
+		// must say it is down.
+		_, err := readUntil(ctx, w, q, func(_ rollout.Evidence, err error) bool {
+			if err != nil && (!errors.Is(err, rollout.ErrNotReady) || !strings.Contains(err.Error(), down.addr)) {
+				t.Errorf("Read while the target goes down = %v, want not ready naming %s", err, down.addr)
+				return true
+			}
+			return err != nil && strings.Contains(err.Error(), "targets down")
+		})
 		if !errors.Is(err, rollout.ErrNotReady) || !strings.Contains(err.Error(), "1 of 5 targets down: "+down.addr) {
 			t.Fatalf("Read = %v, want not ready naming %s", err, down.addr)
 		}

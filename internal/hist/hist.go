@@ -130,7 +130,8 @@ func (h *Histogram) index(d time.Duration) int {
 	return e<<h.scale + j
 }
 
-// Add counts one duration. It allocates nothing and takes no lock.
+// Add counts one duration. It allocates nothing and takes no lock. It adds
+// to the sum before the count (see Snapshot).
 func (h *Histogram) Add(d time.Duration) {
 	d = max(d, 0)
 	h.sum.Add(int64(d))
@@ -155,21 +156,23 @@ func (h *Histogram) Totals() (count int64, sum time.Duration) {
 }
 
 // Snapshot returns the histogram's counts. Each counter is read atomically,
-// the counters one after another, so with concurrent Adds a snapshot may
-// miss part of an Add that is in progress (its sum but not its count). It
-// allocates the Counts slice.
+// the counters one after another; the sum is read last. Add adds to the sum
+// before the count, so a snapshot's Sum includes every duration its counts
+// include: with concurrent Adds, it may also include the sum of an Add whose
+// count it has not seen yet, never miss one it counted. It allocates the
+// Counts slice.
 func (h *Histogram) Snapshot() Snapshot {
 	s := Snapshot{
-		Scale:     h.scale,
-		Offset:    h.offset,
-		Counts:    make([]int64, len(h.counts)),
-		ZeroCount: h.zero.Load(),
-		Overflow:  h.over.Load(),
-		Sum:       time.Duration(h.sum.Load()),
+		Scale:  h.scale,
+		Offset: h.offset,
+		Counts: make([]int64, len(h.counts)),
 	}
 	for i := range h.counts {
 		s.Counts[i] = h.counts[i].Load()
 	}
+	s.ZeroCount = h.zero.Load()
+	s.Overflow = h.over.Load()
+	s.Sum = time.Duration(h.sum.Load())
 	return s
 }
 
