@@ -68,6 +68,18 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
+// BenchmarkDecideCanary measures the decision of a 2-variant sticky canary
+// (10%, no rules) for a unit with a key and no attributes.
+func BenchmarkDecideCanary(b *testing.B) {
+	r := newBenchRouter(b, strategy.Canary("stable", "next", 10), "stable", "next")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		_ = r.Decide(Unit{Key: benchKeys[i&1023]})
+	}
+}
+
 // BenchmarkDecide4Variants measures a 4-variant weighted split.
 func BenchmarkDecide4Variants(b *testing.B) {
 	r := newBenchRouter(b, strategy.ABTest("four", strategy.Split{

@@ -20,11 +20,10 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.json")
 func key(i int) string { return "user-" + strconv.Itoa(i) }
 
 // compiled decides units under one compiled plan, as a router does.
-type compiled struct{ t *assign.Table }
+type compiled struct{ ds decisions }
 
-func (c compiled) Decide(key string, attrs audience.Attributes) Decision {
-	var d Decision
-	decide(&d, c.t, key, attrs)
+func (c compiled) Decide(key string, attrs audience.Attributes) (d Decision) {
+	c.ds.fill(&d, c.ds.t.Assign(key, attrs))
 	return d
 }
 
@@ -34,7 +33,7 @@ func mustCompile(t testing.TB, p strategy.Plan) compiled {
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
-	return compiled{c}
+	return compiled{newDecisions(c)}
 }
 
 func split(pairs ...any) strategy.Split {

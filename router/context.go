@@ -29,7 +29,8 @@ type pinKey[In, Out any] struct{ r *Router[In, Out] }
 func (r *Router[In, Out]) Pin(ctx context.Context, u Unit) (context.Context, Decision) {
 	s := r.snap.Load()
 	var d Decision
-	ch := decide(&d, s.plan, u.Key, u.Attrs)
+	ch := s.plan.Assign(u.Key, u.Attrs)
+	s.decs.fill(&d, ch)
 	return context.WithValue(ctx, pinKey[In, Out]{r}, &pinned[In, Out]{snap: s, decision: d, choice: ch}), d
 }
 

@@ -94,7 +94,7 @@ func (ps *planStats) cellIndex(rule, variant int, noKey bool, outcome int) int {
 
 // record counts one request.
 func (ps *planStats) record(ch *assign.Choice, outcome, served int, latency time.Duration) {
-	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey, outcome)]
+	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey(), outcome)]
 	h := c.h.Load()
 	if h == nil {
 		h = hist.New(hist.DefaultScale)

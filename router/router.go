@@ -114,6 +114,7 @@ type Router[In, Out any] struct {
 // snapshot is the immutable state a request reads.
 type snapshot[In, Out any] struct {
 	plan      *assign.Table
+	decs      decisions           // the plan's Decisions
 	byIndex   []*variant[In, Out] // by the plan's variant index
 	registry  map[string]*variant[In, Out]
 	observers []Observer
@@ -184,7 +185,7 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 	if err != nil {
 		return nil, err
 	}
-	s := &snapshot[In, Out]{plan: c, registry: reg, attrs: newAttrs(c), stats: r.statsFor(c)}
+	s := &snapshot[In, Out]{plan: c, decs: newDecisions(c), registry: reg, attrs: newAttrs(c), stats: r.statsFor(c)}
 	p = c.Plan()
 	s.breakers = make([]*breakerConfig, len(c.Variants()))
 	for i, name := range c.Variants() {
@@ -200,7 +201,8 @@ func (r *Router[In, Out]) build(p strategy.Plan, reg map[string]*variant[In, Out
 // any predictor: routing can be unit-tested without models. It allocates
 // nothing.
 func (r *Router[In, Out]) Decide(u Unit) (d Decision) {
-	decide(&d, r.snap.Load().plan, u.Key, u.Attrs)
+	s := r.snap.Load()
+	s.decs.fill(&d, s.plan.Assign(u.Key, u.Attrs))
 	return d
 }
 
@@ -236,7 +238,8 @@ func (r *Router[In, Out]) serve(ctx context.Context, u Unit, in In) (Out, Outcom
 			if s.closed {
 				return zero, o, ErrClosed
 			}
-			ch = decide(&o.Decision, s.plan, u.Key, u.Attrs)
+			ch = s.plan.Assign(u.Key, u.Attrs)
+			s.decs.fill(&o.Decision, ch)
 		}
 		o.UnitHash = ch.Key
 		// The assigned variant stays entered for the whole request, observers
@@ -291,8 +294,8 @@ func (r *Router[In, Out]) attempt(ctx context.Context, s *snapshot[In, Out], v *
 	if span != nil {
 		endSpan(span, o)
 	}
-	if err == nil && (ch.Shadows != 0 || ch.Noise) {
-		r.mirror(cctx, s, o, ch.Shadows, served, in, out)
+	if err == nil && (ch.Shadows() != 0 || ch.Noise()) {
+		r.mirror(cctx, s, o, ch.Shadows(), served, in, out)
 	}
 	if r.expo != nil {
 		r.expose(ctx, time.Now().Add(-o.Latency), key, o, outcome == outcomeCircuitOpen)

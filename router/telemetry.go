@@ -176,14 +176,14 @@ func (t *telemetry) recordLatency(ctx context.Context, ps *planStats, ch *assign
 	if t.duration == nil || !t.duration.Enabled(ctx) {
 		return
 	}
-	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey, outcome)]
+	c := &ps.cells[ps.cellIndex(ch.Rule, ch.Variant, ch.NoKey(), outcome)]
 	rec := c.rec.Load()
 	if rec == nil {
 		rm := RequestMetrics{Plan: ps.plan, Revision: ps.revision, Variant: ps.variants[ch.Variant], Reason: ReasonDefault, Outcome: outcomeNames[outcome]}
 		if ch.Rule >= 0 {
 			rm.Rule, rm.Reason = ps.rules[ch.Rule], ReasonRule
 		}
-		if ch.NoKey {
+		if ch.NoKey() {
 			rm.Reason = ReasonNoKey
 		}
 		opts := []metric.RecordOption{metric.WithAttributeSet(requestAttrs(&rm))}

@@ -16,14 +16,51 @@ import (
 
 // A Choice is the result of Assign: indexes into the Table, no strings.
 type Choice struct {
-	Variant int   // index of the assigned variant in Table.Variants
-	Rule    int   // index of the matched rule, or -1 for the default split
-	Shadows uint8 // bit j set: the unit is mirrored to Plan.Shadows[j]
-	NoKey   bool  // the key was empty: the split's majority variant, not hashed
-	Noise   bool  // the unit is mirrored to a second call of its variant
-	// Key is the hash of the unit key (bucket.Key), 0 without a key.
-	Key uint64
+	Variant int    // index of the assigned variant in Table.Variants
+	Rule    int    // index of the matched rule, or -1 for the default split
+	Key     uint64 // the hash of the unit key (bucket.Key), 0 without a key
+	// flags holds the shadow bits (low 8) and the noKey and noise bits. A
+	// Choice has four fields so that the compiler keeps it in registers.
+	flags uint16
 }
+
+const (
+	flagNoKey = 1 << (8 + iota)
+	flagNoise
+)
+
+// Shadows returns the shadow mask: bit j set, the unit is mirrored to
+// Plan.Shadows[j].
+func (ch Choice) Shadows() uint8 { return uint8(ch.flags) }
+
+// NoKey reports whether the key was empty: the split's majority variant,
+// not hashed.
+func (ch Choice) NoKey() bool { return ch.flags&flagNoKey != 0 }
+
+// Cell returns the index of the choice's (rule, variant, no key) in a
+// table of a plan with nv variants: CellOf(ch.Rule, ch.Variant, ch.NoKey(),
+// nv). A table of every cell has (Rules()+1)*nv*2 entries.
+func (ch Choice) Cell(nv int) int {
+	return ((ch.Rule+1)*nv+ch.Variant)<<1 | int(ch.flags>>8&1)
+}
+
+// CellOf returns the index of (rule, variant, no key); rule is -1 for the
+// default split. See Choice.Cell.
+func CellOf(rule, variant int, noKey bool, nv int) int {
+	i := ((rule+1)*nv + variant) << 1
+	if noKey {
+		i |= 1
+	}
+	return i
+}
+
+// Mirrored reports whether the unit is mirrored to a shadow or to the
+// noise floor.
+func (ch Choice) Mirrored() bool { return ch.flags&(0xff|flagNoise) != 0 }
+
+// Noise reports whether the unit is mirrored to a second call of its
+// variant (the noise floor).
+func (ch Choice) Noise() bool { return ch.flags&flagNoise != 0 }
 
 // Revision returns the revision of plan p: the first 12 hex digits of the
 // xxhash of its JSON encoding, a pure function of the plan.
@@ -183,6 +220,9 @@ func (c *Table) Shadow(j int) int { return c.shadows[j].variant }
 // Revision returns the plan's revision (see the function Revision).
 func (c *Table) Revision() string { return c.revision }
 
+// Rules returns the number of rules.
+func (c *Table) Rules() int { return len(c.rules) }
+
 // RuleName returns the name of rule i: its Name, or its audience's.
 func (c *Table) RuleName(i int) string { return c.rules[i].name }
 
@@ -207,14 +247,16 @@ func (c *Table) Assign(key string, attrs audience.Attributes) (ch Choice) {
 		}
 	}
 	if key == "" {
-		ch.NoKey = true
+		ch.flags = flagNoKey
 		ch.Variant = split.majority
 		for j := range c.shadows {
 			if c.shadows[j].threshold == ^uint64(0) {
-				ch.Shadows |= 1 << j
+				ch.flags |= 1 << j
 			}
 		}
-		ch.Noise = c.noiseBelow == ^uint64(0)
+		if c.noiseBelow == ^uint64(0) {
+			ch.flags |= flagNoise
+		}
 		return ch
 	}
 	k := bucket.Key(key)
@@ -226,9 +268,11 @@ func (c *Table) Assign(key string, attrs audience.Attributes) (ch Choice) {
 	}
 	for j := range c.shadows {
 		if bucket.Below(k, c.shadows[j].seed, c.shadows[j].threshold) {
-			ch.Shadows |= 1 << j
+			ch.flags |= 1 << j
 		}
 	}
-	ch.Noise = c.noiseBelow != 0 && bucket.Below(k, c.noise, c.noiseBelow)
+	if c.noiseBelow != 0 && bucket.Below(k, c.noise, c.noiseBelow) {
+		ch.flags |= flagNoise
+	}
 	return ch
 }

@@ -74,3 +74,71 @@ func BenchmarkPick2(b *testing.B) {
 		_ = p.Pick(Key("user-123456") ^ k)
 	}
 }
+
+func TestLogLinearWithinSlack(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	worst := 0.0
+	check := func(x float64) {
+		if d := math.Abs(Log(x) - logLinear(x)); d > worst {
+			worst = d
+		}
+	}
+	for range 2_000_000 {
+		check(Uniform(r.Uint64()))
+	}
+	// Near the ends of the table's intervals, where |r| is largest, and at
+	// the ends of Uniform's range.
+	for i := range uint64(128) {
+		for _, off := range []uint64{0, 1, 1<<44 - 1, 1 << 43, 1<<43 - 1} {
+			check(math.Float64frombits(1022<<52 | i<<45 | off&(1<<45-1)))
+		}
+	}
+	check(Uniform(0))
+	check(Uniform(math.MaxUint64))
+	if worst > logSlack {
+		t.Fatalf("|Log - logLinear| reaches %g, above logSlack %g", worst, logSlack)
+	}
+	t.Logf("largest |Log - logLinear|: %.4g (logSlack %g)", worst, logSlack)
+}
+
+// TestPickIsExact checks that Pick, with its approximate first pass, picks
+// the arm of the lowest exact score for every key, near-ties included.
+func TestPickIsExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	weights := [][]float64{
+		{50, 50}, {90, 10}, {99.9, 0.1}, {1, 1e6}, {0.001, 0.002},
+		{10, 20, 30, 40}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, // maxFast arms
+		{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, // more: exact only
+	}
+	for _, ws := range weights {
+		arms := make([]Arm, len(ws))
+		for i, w := range ws {
+			arms[i] = Arm{Seed: r.Uint64(), Weight: w}
+		}
+		p := NewPicker(arms)
+		near := 0
+		a := make([]float64, len(p.seeds))
+		for range 1_000_000 {
+			k := r.Uint64()
+			want := p.exact(k)
+			if got := p.Pick(k); got != p.index[want] {
+				t.Fatalf("weights %v: Pick(%#x) = %d, exact scores pick %d", ws, k, got, p.index[want])
+			}
+			// Count the keys whose best two approximate scores are within
+			// the margin: Pick decided those with exact scores.
+			for i, s := range p.seeds {
+				a[i] = -logLinear(Uniform(Mix(k^s))) * p.inv[i]
+			}
+			for i := range a {
+				if i != want && math.Abs(a[i]-a[want]) <= tieMargin*(p.inv[i]+p.inv[want]) {
+					near++
+					break
+				}
+			}
+		}
+		t.Logf("weights %v: %d near-ties in 10^6 keys decided exactly", ws, near)
+		if len(ws) <= maxFast && near == 0 {
+			t.Errorf("weights %v: no near-tie in 10^6 keys: the exact path went untested", ws)
+		}
+	}
+}
