@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,13 +132,16 @@ func BenchmarkPredict(b *testing.B) {
 	predictLoop(b, r)
 }
 
-// BenchmarkPredictParallel runs Predict from GOMAXPROCS goroutines.
+// BenchmarkPredictParallel runs Predict from GOMAXPROCS goroutines, each
+// starting at its own place in the keys, as concurrent requests serve
+// different units.
 func BenchmarkPredictParallel(b *testing.B) {
 	r := newBenchRouter(b, ruleAndCanary(), "stable", "next", "west")
 	ctx := context.Background()
+	var next atomic.Int64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		i := 0
+		i := int(next.Add(1)) * 257
 		for pb.Next() {
 			i++
 			predictOnce(ctx, r, i)

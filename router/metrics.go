@@ -146,19 +146,6 @@ func (ps *planStats) used() iter.Seq2[RequestMetrics, *cell] {
 	}
 }
 
-// requests yields every used cell with its labels and a snapshot of its
-// latencies.
-func (ps *planStats) requests() iter.Seq[RequestMetrics] {
-	return func(yield func(RequestMetrics) bool) {
-		for m, c := range ps.used() {
-			m.Latency = Histogram(c.h.Load().Snapshot())
-			if !yield(m) {
-				return
-			}
-		}
-	}
-}
-
 // Metrics is a snapshot of a Router's aggregates: what its requests did,
 // cut by plan revision, rule, variant, reason and outcome. It is what the
 // OpenTelemetry instruments, the Prometheus collector (contrib/prometheus)
@@ -207,11 +194,29 @@ type FallbackMetrics struct {
 // revisions it keeps (see KeptRevisions), oldest first. It allocates; it
 // never blocks requests. It is safe for concurrent use.
 func (r *Router[In, Out]) Metrics() Metrics {
+	var m Metrics
+	r.ReadMetrics(&m)
+	return m
+}
+
+// ReadMetrics is Metrics written into *m, reusing the memory of m's slices
+// and of the Latency.Counts of m.Requests: a collector that keeps one
+// Metrics between reads allocates little once its buffers have grown. It
+// overwrites *m, so the histograms of an earlier read must not be kept.
+// Like Metrics it never blocks requests and is safe for concurrent use (with
+// distinct m).
+func (r *Router[In, Out]) ReadMetrics(m *Metrics) {
 	cur := r.snap.Load().plan
-	m := Metrics{Plan: cur.Name(), Revision: cur.Revision(), Breakers: r.Breakers()}
+	reqs, fbs := m.Requests[:0], m.Fallbacks[:0]
+	*m = Metrics{Plan: cur.Name(), Revision: cur.Revision(), Breakers: r.Breakers()}
 	for _, ps := range r.revisions() {
-		for rm := range ps.requests() {
-			m.Requests = append(m.Requests, rm)
+		for rm, c := range ps.used() {
+			var buf []int64
+			if len(reqs) < cap(reqs) {
+				buf = reqs[:len(reqs)+1][len(reqs)].Latency.Counts
+			}
+			rm.Latency = Histogram(c.h.Load().SnapshotInto(buf))
+			reqs = append(reqs, rm)
 		}
 		for vi := range ps.fallbacks {
 			row := ps.fallbacks[vi].Load()
@@ -220,12 +225,17 @@ func (r *Router[In, Out]) Metrics() Metrics {
 			}
 			for si := range *row {
 				if n := (*row)[si].Load(); n > 0 {
-					m.Fallbacks = append(m.Fallbacks, FallbackMetrics{Plan: ps.plan, Revision: ps.revision, Variant: ps.variants[vi], Served: ps.variants[si], Count: n})
+					fbs = append(fbs, FallbackMetrics{Plan: ps.plan, Revision: ps.revision, Variant: ps.variants[vi], Served: ps.variants[si], Count: n})
 				}
 			}
 		}
 	}
-	return m
+	if len(reqs) > 0 {
+		m.Requests = reqs
+	}
+	if len(fbs) > 0 {
+		m.Fallbacks = fbs
+	}
 }
 
 // revisions returns the aggregates of the kept revisions, oldest first.

@@ -241,3 +241,49 @@ func TestMetricsLatencyShift(t *testing.T) {
 		}
 	})
 }
+
+// TestReadMetrics checks that ReadMetrics writes what Metrics returns, into
+// the memory of the Metrics it is given: once warm, a read allocates only
+// the list of kept revisions and what Breakers allocates.
+func TestReadMetrics(t *testing.T) {
+	plan := strategy.Canary("stable", "next", 30)
+	plan.Fallbacks = map[string]string{"next": "stable"}
+	r, err := router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"stable": constantP("s"), "next": failingP()},
+		Plan:     plan,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i := range 2000 {
+		_, _ = r.Predict(ctx, router.Unit{Key: fmt.Sprintf("k%016x", rng.Uint64())}, "x")
+		if i == 1000 {
+			if err := r.SetPlan(strategy.Canary("stable", "next", 60)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var m router.Metrics
+	r.ReadMetrics(&m)
+	// Dirty the buffers: a read must overwrite every count.
+	for i := range m.Requests {
+		for j := range m.Requests[i].Latency.Counts {
+			m.Requests[i].Latency.Counts[j] = -1
+		}
+	}
+	r.ReadMetrics(&m)
+	want := r.Metrics()
+	if len(m.Requests) == 0 || len(m.Fallbacks) == 0 {
+		t.Fatalf("ReadMetrics: %d request series, %d fallback series; want some of each", len(m.Requests), len(m.Fallbacks))
+	}
+	if fmt.Sprint(m) != fmt.Sprint(want) {
+		t.Fatalf("ReadMetrics:\n%+v\nMetrics:\n%+v", m, want)
+	}
+	breakers := testing.AllocsPerRun(100, func() { _ = r.Breakers() })
+	if n := testing.AllocsPerRun(100, func() { r.ReadMetrics(&m) }); n > 1+breakers {
+		t.Errorf("a warm ReadMetrics allocates %v times, want at most 1 + %v (Breakers)", n, breakers)
+	}
+}

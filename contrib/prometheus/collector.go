@@ -3,7 +3,6 @@ package varprom
 import (
 	"math"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,9 +13,10 @@ import (
 )
 
 // A Source is what a Collector reads: a *router.Router of any type
-// parameters has Metrics.
+// parameters is one. ReadMetrics writes the source's aggregates into *m,
+// reusing m's memory (see router.Router.ReadMetrics).
 type Source interface {
-	Metrics() router.Metrics
+	ReadMetrics(m *router.Metrics)
 }
 
 // Options configures a Collector. The zero value exports native histograms
@@ -35,13 +35,14 @@ type Options struct {
 }
 
 // A Collector is a prometheus.Collector of the aggregates of one or more
-// routers. It reads them at every scrape (Router.Metrics) and records
+// routers. It reads them at every scrape (Router.ReadMetrics) and records
 // nothing on the request path. Series that several sources share — two
 // routers serving the same plan in one process — are summed. It is safe for
 // concurrent use.
 type Collector struct {
-	mu     sync.Mutex
-	labels map[string][]*dto.LabelPair // label pairs by series key, kept across scrapes
+	mu     sync.Mutex                     // held by Collect: the fields below are reused across scrapes
+	bufs   []router.Metrics               // by source
+	labels map[seriesKey][]*dto.LabelPair // label pairs by series, kept across scrapes
 
 	sources     []Source
 	duration    *prometheus.Desc
@@ -105,72 +106,125 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect reads every source's aggregates and sends them as metrics.
+// Concurrent Collects take turns.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	hists := map[string]*series{}
-	var order []string
-	fbs := map[string]*fallback{}
-	var fbOrder []string
-	breakers := map[string]router.BreakerStatus{}
-	var brOrder []string
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bufs == nil {
+		c.bufs = make([]router.Metrics, len(c.sources))
+	}
+	for i, src := range c.sources {
+		src.ReadMetrics(&c.bufs[i])
+	}
+
+	// The request series, summed over the sources that share one.
+	var all []router.RequestMetrics
+	if len(c.bufs) == 1 {
+		all = c.bufs[0].Requests
+	} else {
+		at := map[seriesKey]int{}
+		for _, m := range c.bufs {
+			for _, rm := range m.Requests {
+				k := keyOf(&rm)
+				if i, ok := at[k]; ok {
+					all[i].Latency = all[i].Latency.Merge(rm.Latency)
+					continue
+				}
+				at[k] = len(all)
+				all = append(all, rm)
+			}
+		}
+	}
+	// One allocation each for every series' metric, native histogram and
+	// deltas: the registry keeps what Write gives it, so they are made anew
+	// at every scrape.
+	metrics := make([]histogram, len(all))
+	stores := make([]dtoStore, len(all))
+	n := 0
+	for i := range all {
+		stores[i].lo, stores[i].hi = nonEmpty(all[i].Latency)
+		n += stores[i].hi - stores[i].lo
+	}
+	deltas := make([]int64, 0, n)
+	for i := range all {
+		rm := &all[i]
+		deltas = stores[i].fill(rm.Latency, deltas, c.classic)
+		metrics[i] = histogram{desc: c.duration, labels: c.labelPairs(rm), h: &stores[i].h}
+		ch <- &metrics[i]
+	}
+
+	if len(c.bufs) == 1 {
+		c.sendOthers(ch, c.bufs[0])
+		return
+	}
 	plans := map[[2]string]bool{}
-	for _, src := range c.sources {
-		m := src.Metrics()
+	for _, m := range c.bufs {
 		if k := [2]string{m.Plan, m.Revision}; m.Plan != "" && !plans[k] {
 			plans[k] = true
 			ch <- prometheus.MustNewConstMetric(c.planInfo, prometheus.GaugeValue, 1, m.Plan, m.Revision)
 		}
-		for _, b := range m.Breakers {
-			if _, ok := breakers[b.Variant]; !ok {
-				brOrder = append(brOrder, b.Variant)
-			}
-			breakers[b.Variant] = mergeBreaker(breakers[b.Variant], b)
-		}
-		for i := range m.Requests {
-			rm := &m.Requests[i]
-			rule := rm.Rule
-			if rule == "" {
-				rule = "default"
-			}
-			labels := []string{rm.Plan, rm.Revision, rule, rm.Variant, string(rm.Reason), rm.Outcome}
-			k := strings.Join(labels, "\x00")
-			s := hists[k]
-			switch {
-			case s == nil:
-				hists[k] = &series{labels: labels, h: rm.Latency}
-				order = append(order, k)
-			default:
-				s.h = s.h.Merge(rm.Latency)
-			}
-		}
-		for _, f := range m.Fallbacks {
-			labels := []string{f.Plan, f.Revision, f.Variant, f.Served}
-			k := strings.Join(labels, "\x00")
-			if fbs[k] == nil {
-				fbs[k] = &fallback{labels: labels}
-				fbOrder = append(fbOrder, k)
-			}
-			fbs[k].n += f.Count
-		}
 	}
-	for _, k := range order {
-		s := hists[k]
-		ch <- &histogram{desc: c.duration, labels: c.labelPairs(k, s.labels), h: c.dto(s.h)}
+	c.sendOthers(ch, mergeOthers(c.bufs))
+}
+
+// sendOthers sends the plan info, fallback and breaker metrics of m.
+func (c *Collector) sendOthers(ch chan<- prometheus.Metric, m router.Metrics) {
+	if m.Plan != "" {
+		ch <- prometheus.MustNewConstMetric(c.planInfo, prometheus.GaugeValue, 1, m.Plan, m.Revision)
 	}
-	for _, k := range fbOrder {
-		f := fbs[k]
-		ch <- prometheus.MustNewConstMetric(c.fallbacks, prometheus.CounterValue, float64(f.n), f.labels...)
+	for _, f := range m.Fallbacks {
+		ch <- prometheus.MustNewConstMetric(c.fallbacks, prometheus.CounterValue, float64(f.Count), f.Plan, f.Revision, f.Variant, f.Served)
 	}
-	for _, v := range brOrder {
-		b := breakers[v]
+	for _, b := range m.Breakers {
 		open := 0.0
 		if b.State != router.BreakerClosed {
 			open = 1
 		}
-		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, open, v)
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, open, b.Variant)
 		for _, st := range []router.BreakerState{router.BreakerOpen, router.BreakerHalfOpen, router.BreakerClosed} {
-			ch <- prometheus.MustNewConstMetric(c.transitions, prometheus.CounterValue, float64(b.Transitions[st]), v, string(st))
+			ch <- prometheus.MustNewConstMetric(c.transitions, prometheus.CounterValue, float64(b.Transitions[st]), b.Variant, string(st))
 		}
 	}
+}
+
+// mergeOthers returns the plan info, fallbacks and breakers of several
+// sources: fallbacks summed by series, breakers by variant (see
+// mergeBreaker). Its Plan is empty: Collect sends the info of every plan.
+func mergeOthers(bufs []router.Metrics) router.Metrics {
+	var out router.Metrics
+	fbAt := map[[4]string]int{}
+	brAt := map[string]int{}
+	for _, m := range bufs {
+		for _, f := range m.Fallbacks {
+			k := [4]string{f.Plan, f.Revision, f.Variant, f.Served}
+			if i, ok := fbAt[k]; ok {
+				out.Fallbacks[i].Count += f.Count
+				continue
+			}
+			fbAt[k] = len(out.Fallbacks)
+			out.Fallbacks = append(out.Fallbacks, f)
+		}
+		for _, b := range m.Breakers {
+			if i, ok := brAt[b.Variant]; ok {
+				out.Breakers[i] = mergeBreaker(out.Breakers[i], b)
+				continue
+			}
+			brAt[b.Variant] = len(out.Breakers)
+			out.Breakers = append(out.Breakers, mergeBreaker(router.BreakerStatus{}, b))
+		}
+	}
+	return out
+}
+
+// seriesKey names a request series: its label values.
+type seriesKey struct{ plan, revision, rule, variant, reason, outcome string }
+
+func keyOf(rm *router.RequestMetrics) seriesKey {
+	rule := rm.Rule
+	if rule == "" {
+		rule = "default"
+	}
+	return seriesKey{rm.Plan, rm.Revision, rule, rm.Variant, string(rm.Reason), rm.Outcome}
 }
 
 // mergeBreaker sums the transitions of one variant's breakers in several
@@ -189,82 +243,112 @@ func mergeBreaker(a, b router.BreakerStatus) router.BreakerStatus {
 	return out
 }
 
-// labelPairs returns the label pairs of the series with key k, made once.
-// The cache keeps the series of revisions routers no longer export; it is
-// cleared when it grows past a bound.
-func (c *Collector) labelPairs(k string, values []string) []*dto.LabelPair {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// labelPairs returns the label pairs of rm's series, made once. The cache
+// keeps the series of revisions routers no longer export; it is cleared
+// when it grows past a bound. c.mu must be held.
+func (c *Collector) labelPairs(rm *router.RequestMetrics) []*dto.LabelPair {
+	k := keyOf(rm)
 	if lp, ok := c.labels[k]; ok {
 		return lp
 	}
 	if c.labels == nil || len(c.labels) > 1<<14 {
-		c.labels = make(map[string][]*dto.LabelPair)
+		c.labels = make(map[seriesKey][]*dto.LabelPair)
 	}
-	lp := prometheus.MakeLabelPairs(c.duration, values)
+	lp := prometheus.MakeLabelPairs(c.duration, []string{k.plan, k.revision, k.rule, k.variant, k.reason, k.outcome})
 	c.labels[k] = lp
 	return lp
 }
 
-type series struct {
-	labels []string
-	h      router.Histogram
+// dtoStore holds a native histogram and the values its pointer fields
+// point to, so that a scrape allocates them all at once.
+type dtoStore struct {
+	h                  dto.Histogram
+	count, zeroCount   uint64
+	sum, zeroThreshold float64
+	schema, spanOffset int32
+	spanLength         uint32
+	span               dto.BucketSpan
+	spans              [1]*dto.BucketSpan
+	lo, hi             int // the non-empty buckets (see nonEmpty)
 }
 
-type fallback struct {
-	labels []string
-	n      int64
-}
-
-// dto converts a router histogram to a Prometheus native histogram (and
-// classic buckets when asked): the same exponential buckets, numbered one
-// higher (Prometheus's bucket i has upper bound base^i, OpenTelemetry's
-// base^(i+1)). Durations above the router's range (64 s) are counted in the
-// first bucket past it.
-func (c *Collector) dto(h router.Histogram) *dto.Histogram {
-	count := uint64(h.Count())
-	sum := h.Sum.Seconds()
-	schema := int32(h.Scale)
-	zeroThreshold := math.Exp2(math.Ldexp(float64(h.Offset), -h.Scale))
-	out := &dto.Histogram{
-		SampleCount:   &count,
-		SampleSum:     &sum,
-		Schema:        &schema,
-		ZeroThreshold: &zeroThreshold,
-		ZeroCount:     proto.Uint64(uint64(h.ZeroCount)),
+// bucketOf returns bucket i of h's range, or the overflow bucket after it
+// for i = len(h.Counts).
+func bucketOf(h router.Histogram, i int) int64 {
+	if i == len(h.Counts) {
+		return h.Overflow
 	}
-	// One span from the first to the last non-empty bucket (the overflow
-	// bucket after the range included); empty buckets inside it are deltas.
-	bucket := func(i int) int64 { // bucket i of the range, the overflow bucket after it
-		if i == len(h.Counts) {
-			return h.Overflow
+	return h.Counts[i]
+}
+
+// nonEmpty returns the buckets [lo, hi) from the first to the last
+// non-empty one (the overflow bucket after the range included, see
+// bucketOf): the one span a native histogram of h has, empty buckets inside
+// it counted as deltas of 0. lo == hi when all are empty.
+func nonEmpty(h router.Histogram) (lo, hi int) {
+	n := len(h.Counts)
+	if h.Overflow != 0 {
+		hi = n + 1
+	} else {
+		hi = n
+		for hi > 0 && h.Counts[hi-1] == 0 {
+			hi--
 		}
-		return h.Counts[i]
 	}
-	lo, hi := 0, len(h.Counts)+1
-	for lo < hi && bucket(lo) == 0 {
+	for lo < hi && lo < n && h.Counts[lo] == 0 {
 		lo++
 	}
-	for hi > lo && bucket(hi-1) == 0 {
-		hi--
+	return lo, hi
+}
+
+// fill makes st.h the Prometheus native histogram of h (and its classic
+// buckets when classic is not empty): the same exponential buckets, numbered
+// one higher (Prometheus's bucket i has upper bound base^i, OpenTelemetry's
+// base^(i+1)). Durations above the router's range (64 s) are counted in the
+// first bucket past it. st.lo and st.hi must be set (nonEmpty). The
+// deltas are appended to deltas, which is returned.
+func (st *dtoStore) fill(h router.Histogram, deltas []int64, classic []float64) []int64 {
+	count := h.ZeroCount
+	for i := st.lo; i < st.hi; i++ {
+		count += bucketOf(h, i)
+	}
+	st.count = uint64(count)
+	st.sum = h.Sum.Seconds()
+	st.schema = int32(h.Scale)
+	st.zeroThreshold = math.Exp2(math.Ldexp(float64(h.Offset), -h.Scale))
+	st.zeroCount = uint64(h.ZeroCount)
+	st.h.SampleCount = &st.count
+	st.h.SampleSum = &st.sum
+	st.h.Schema = &st.schema
+	st.h.ZeroThreshold = &st.zeroThreshold
+	st.h.ZeroCount = &st.zeroCount
+	lo, hi := st.lo, st.hi
+	bucket := func(i int) int64 { return bucketOf(h, i) }
+	if lo < hi || h.ZeroCount == 0 {
+		// An empty native histogram needs a span (0, 0) to be told from a
+		// classic one.
+		st.spanOffset, st.spanLength = 0, 0
+		if lo < hi {
+			st.spanOffset, st.spanLength = int32(h.Offset+lo+1), uint32(hi-lo)
+		}
+		st.span.Offset, st.span.Length = &st.spanOffset, &st.spanLength
+		st.spans[0] = &st.span
+		st.h.PositiveSpan = st.spans[:]
 	}
 	if lo < hi {
-		out.PositiveSpan = []*dto.BucketSpan{{Offset: proto.Int32(int32(h.Offset + lo + 1)), Length: proto.Uint32(uint32(hi - lo))}}
-		out.PositiveDelta = make([]int64, hi-lo)
+		start := len(deltas)
 		var prev int64
-		for k := range hi - lo {
-			n := bucket(lo + k)
-			out.PositiveDelta[k] = n - prev
+		for i := lo; i < hi; i++ {
+			n := bucket(i)
+			deltas = append(deltas, n-prev)
 			prev = n
 		}
-	} else if h.ZeroCount == 0 {
-		// An empty native histogram needs a span to be told from a classic one.
-		out.PositiveSpan = []*dto.BucketSpan{{Offset: proto.Int32(0), Length: proto.Uint32(0)}}
+		st.h.PositiveDelta = deltas[start:len(deltas):len(deltas)]
 	}
-	if len(c.classic) > 0 {
+	if len(classic) > 0 {
 		cum := uint64(h.ZeroCount)
 		i := 0
-		for _, le := range c.classic {
+		for _, le := range classic {
 			for ; i < len(h.Counts); i++ {
 				upper := math.Exp2(math.Ldexp(float64(h.Offset+i+1), -h.Scale))
 				if upper > le*(1+1e-9) {
@@ -272,10 +356,10 @@ func (c *Collector) dto(h router.Histogram) *dto.Histogram {
 				}
 				cum += uint64(h.Counts[i])
 			}
-			out.Bucket = append(out.Bucket, &dto.Bucket{UpperBound: proto.Float64(le), CumulativeCount: proto.Uint64(cum)})
+			st.h.Bucket = append(st.h.Bucket, &dto.Bucket{UpperBound: proto.Float64(le), CumulativeCount: proto.Uint64(cum)})
 		}
 	}
-	return out
+	return deltas
 }
 
 // histogram is a constant native histogram metric.

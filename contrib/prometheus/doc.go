@@ -1,6 +1,6 @@
 // Package varprom exports varroute routers' aggregates to Prometheus.
 //
-// A Collector reads each router's aggregates (router.Router.Metrics) when
+// A Collector reads each router's aggregates (router.Router.ReadMetrics) when
 // Prometheus scrapes, so it adds nothing to a request:
 //
 //	reg := prometheus.NewRegistry()

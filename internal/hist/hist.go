@@ -75,6 +75,10 @@ type Histogram struct {
 	zero   atomic.Int64   // durations <= 2^LowExp s
 	over   atomic.Int64   // durations > 2^HighExp s
 	sum    atomic.Int64   // nanoseconds, wrapping at 2^63
+	// used holds the lowest and highest index of counts ever added to,
+	// packed as 1<<63 | lo<<32 | hi; 0 until the first Add to counts:
+	// snapshots read only the counts in between.
+	used atomic.Uint64
 
 	// Index tables for scale > 0 (see index).
 	bounds []uint64 // bounds[j]: the mantissa of 2^(j/2^scale), j < 2^scale; then 2^52
@@ -141,15 +145,54 @@ func (h *Histogram) Add(d time.Duration) {
 	case d > overMin:
 		h.over.Add(1)
 	default:
-		h.counts[h.index(d)-h.offset].Add(1)
+		i := h.index(d) - h.offset
+		if lo, hi := unpack(h.used.Load()); uint64(i) < lo || uint64(i) > hi {
+			h.widen(i)
+		}
+		h.counts[i].Add(1)
 	}
+}
+
+// unpack returns the range of a used value; lo > hi for 0 (no index).
+func unpack(u uint64) (lo, hi uint64) {
+	if u == 0 {
+		return 1, 0
+	}
+	return u >> 32 & (1<<31 - 1), u & (1<<32 - 1)
+}
+
+// widen adds index i to the used range. Add calls it before it adds to
+// counts[i], so a snapshot, which reads the range first, never misses a
+// count it could have seen. It runs at most a few times per index.
+func (h *Histogram) widen(i int) {
+	for {
+		u := h.used.Load()
+		lo, hi := unpack(u)
+		if u == 0 {
+			lo, hi = uint64(i), uint64(i)
+		}
+		lo, hi = min(lo, uint64(i)), max(hi, uint64(i))
+		if h.used.CompareAndSwap(u, 1<<63|lo<<32|hi) {
+			return
+		}
+	}
+}
+
+// usedRange returns the indexes [lo, hi) of counts that may be non-zero.
+func (h *Histogram) usedRange() (lo, hi int) {
+	l, u := unpack(h.used.Load())
+	if l > u {
+		return 0, 0
+	}
+	return int(l), int(u) + 1
 }
 
 // Totals returns the number of durations counted and their sum, without
 // copying the buckets. It allocates nothing.
 func (h *Histogram) Totals() (count int64, sum time.Duration) {
+	lo, hi := h.usedRange()
 	count = h.zero.Load() + h.over.Load()
-	for i := range h.counts {
+	for i := lo; i < hi; i++ {
 		count += h.counts[i].Load()
 	}
 	return count, time.Duration(h.sum.Load())
@@ -161,15 +204,21 @@ func (h *Histogram) Totals() (count int64, sum time.Duration) {
 // include: with concurrent Adds, it may also include the sum of an Add whose
 // count it has not seen yet, never miss one it counted. It allocates the
 // Counts slice.
-func (h *Histogram) Snapshot() Snapshot {
-	s := Snapshot{
-		Scale:  h.scale,
-		Offset: h.offset,
-		Counts: make([]int64, len(h.counts)),
+func (h *Histogram) Snapshot() Snapshot { return h.SnapshotInto(nil) }
+
+// SnapshotInto is Snapshot writing the counts into buf's memory when its
+// capacity suffices (it allocates otherwise).
+func (h *Histogram) SnapshotInto(buf []int64) Snapshot {
+	if cap(buf) < len(h.counts) {
+		buf = make([]int64, len(h.counts))
 	}
-	for i := range h.counts {
+	s := Snapshot{Scale: h.scale, Offset: h.offset, Counts: buf[:len(h.counts)]}
+	lo, hi := h.usedRange()
+	clear(s.Counts[:lo])
+	for i := lo; i < hi; i++ {
 		s.Counts[i] = h.counts[i].Load()
 	}
+	clear(s.Counts[hi:])
 	s.ZeroCount = h.zero.Load()
 	s.Overflow = h.over.Load()
 	s.Sum = time.Duration(h.sum.Load())

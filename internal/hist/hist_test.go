@@ -315,3 +315,64 @@ func TestConcurrentAdd(t *testing.T) {
 		t.Fatalf("count %d, want 40000", n)
 	}
 }
+
+// TestSnapshotUsedRange checks that snapshots, which read only the counts
+// between the lowest and highest index ever added to, equal a reading of
+// every count: at the ends of the range, with a reused dirty buffer, and
+// while other goroutines add.
+func TestSnapshotUsedRange(t *testing.T) {
+	full := func(h *Histogram) []int64 {
+		c := make([]int64, len(h.counts))
+		for i := range h.counts {
+			c[i] = h.counts[i].Load()
+		}
+		return c
+	}
+	dirty := make([]int64, 208)
+	for i := range dirty {
+		dirty[i] = -7
+	}
+	for _, ds := range [][]time.Duration{
+		nil, {0}, {954}, {64 * time.Second}, {954, 64 * time.Second}, {time.Millisecond, time.Microsecond, time.Second},
+	} {
+		h := New(DefaultScale)
+		for _, d := range ds {
+			h.Add(d)
+		}
+		if got := h.SnapshotInto(dirty).Counts; !slices.Equal(got, full(h)) {
+			t.Errorf("durations %v: snapshot counts differ from the counters", ds)
+		}
+		if n, _ := h.Totals(); n != int64(len(ds)) {
+			t.Errorf("durations %v: Totals counts %d", ds, n)
+		}
+	}
+
+	h := New(DefaultScale)
+	rng := rand.New(rand.NewPCG(8, 9))
+	want := logUniform(rng, 40000, time.Microsecond, time.Minute)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for _, d := range want[g*10000 : (g+1)*10000] {
+				h.Add(d)
+			}
+		})
+	}
+	var prev int64
+	for range 200 {
+		s := h.SnapshotInto(dirty)
+		if n := s.Count(); n < prev {
+			t.Fatalf("a snapshot counts %d, an earlier one %d", n, prev)
+		} else {
+			prev = n
+		}
+	}
+	wg.Wait()
+	ref := New(DefaultScale)
+	for _, d := range want {
+		ref.Add(d)
+	}
+	if got := h.SnapshotInto(dirty); !slices.Equal(got.Counts, full(ref)) || got.Sum != ref.Snapshot().Sum {
+		t.Fatalf("after concurrent adds the snapshot differs from one histogram's of the same durations")
+	}
+}
