@@ -168,6 +168,13 @@ const (
 // same table and the same first steps as Log, log1p(r) replaced by r. It is
 // within logSlack of Log for every x in (0, 1].
 func logLinear(x float64) float64 {
+	hi, r := logSplit(x)
+	return hi + r
+}
+
+// logSplit returns the two parts of ln(x) that Log adds: hi = e*ln(2) +
+// ln(c), each step rounded, and r = m/c - 1 (see Log).
+func logSplit(x float64) (hi, r float64) {
 	const ln2 = 0x1.62e42fefa39efp-01
 	b := math.Float64bits(x)
 	e := int64(b>>52) - 1023
@@ -178,8 +185,7 @@ func logLinear(x float64) float64 {
 	mant := b & (1<<52 - 1)
 	t := &logTable[mant>>(52-7)]
 	m := math.Float64frombits(mant | 1023<<52)
-	r := float64(m*t.inv) - 1
-	return float64(float64(e)*ln2) + t.ln + r
+	return float64(float64(e)*ln2) + t.ln, float64(m*t.inv) - 1
 }
 
 // Below reports whether key hash k, mixed with seed, falls below threshold:
@@ -215,20 +221,10 @@ func Threshold(percent float64) uint64 {
 //
 // with a truncation error below r⁶/6 < 1e-15 * 1e-1.
 func Log(x float64) float64 {
-	const ln2 = 0x1.62e42fefa39efp-01
-	b := math.Float64bits(x)
-	e := int64(b>>52) - 1023
-	if b>>52 == 0 { // subnormal: scale into the normal range
-		b = math.Float64bits(x * 0x1p52)
-		e = int64(b>>52) - 1023 - 52
-	}
-	mant := b & (1<<52 - 1)
-	t := &logTable[mant>>(52-7)]
-	m := math.Float64frombits(mant | 1023<<52)
-	r := float64(m*t.inv) - 1
+	hi, r := logSplit(x)
 	p := float64(r * float64(-0.25+float64(r*0.2)))
 	p = float64(r * float64(1.0/3+p))
 	p = float64(r * float64(-0.5+p))
 	p = float64(r * float64(1+p))
-	return float64(float64(e)*ln2) + t.ln + p
+	return hi + p
 }
