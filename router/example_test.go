@@ -212,3 +212,30 @@ func ExampleRouter_Close() {
 	// <nil>
 	// router: closed
 }
+
+// A collector reads the router's aggregates into one Metrics it keeps, so
+// that a warm read reuses its memory.
+func ExampleRouter_ReadMetrics() {
+	r, err := router.New(router.Config[string, string]{
+		Variants: map[string]router.Predictor[string, string]{"v1": constant("v1"), "v2": constant("v2")},
+		Plan:     strategy.Canary("v1", "v2", 20),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close(context.Background())
+	for i := range 1000 {
+		_, _ = r.Predict(context.Background(), router.Unit{Key: fmt.Sprint("user-", i)}, "in")
+	}
+
+	var m router.Metrics // kept between reads
+	for range 2 {
+		r.ReadMetrics(&m)
+	}
+	for _, rm := range m.Requests {
+		fmt.Println(rm.Variant, rm.Reason, rm.Outcome, rm.Latency.Count())
+	}
+	// Output:
+	// v1 default ok 803
+	// v2 default ok 197
+}
