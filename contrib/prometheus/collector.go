@@ -323,7 +323,6 @@ func (st *dtoStore) fill(h router.Histogram, deltas []int64, classic []float64) 
 	st.h.ZeroThreshold = &st.zeroThreshold
 	st.h.ZeroCount = &st.zeroCount
 	lo, hi := st.lo, st.hi
-	bucket := func(i int) int64 { return bucketOf(h, i) }
 	if lo < hi || h.ZeroCount == 0 {
 		// An empty native histogram needs a span (0, 0) to be told from a
 		// classic one.
@@ -339,7 +338,7 @@ func (st *dtoStore) fill(h router.Histogram, deltas []int64, classic []float64) 
 		start := len(deltas)
 		var prev int64
 		for i := lo; i < hi; i++ {
-			n := bucket(i)
+			n := bucketOf(h, i)
 			deltas = append(deltas, n-prev)
 			prev = n
 		}
